@@ -1,0 +1,2 @@
+/** The public API of nestjs-kvs. Nothing else is public. */
+export * from './store/index.js';

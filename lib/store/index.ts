@@ -1,0 +1,26 @@
+/**
+ * The store core: interfaces, errors, the memory and Redis backends and typed views. It imports
+ * nothing from Nest, so plain Node code can use it through `nestjs-kvs/store`.
+ */
+export type { KvsStore, ListableStore, ScanOptions, Store } from './kvs.interfaces.js';
+export {
+  KvsClosedError,
+  KvsConnectionError,
+  KvsError,
+  KvsInvalidArgumentError,
+  KvsNotFoundError,
+  KvsValueTypeError,
+  isKvsError,
+  type KvsErrorCode,
+} from './kvs.errors.js';
+export { createMemoryStore, MemoryStore, type MemoryStoreOptions } from './memory/memory.store.js';
+export { createRedisStore, RedisStore } from './redis/redis.store.js';
+export type { RedisNodeAddress, RedisStoreOptions } from './redis/redis.options.js';
+export {
+  createTypedStore,
+  jsonCodec,
+  stringCodec,
+  type KvsCodec,
+  type TypedStore,
+  type TypedStoreOptions,
+} from './typed.store.js';

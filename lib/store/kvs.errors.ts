@@ -1,0 +1,75 @@
+/**
+ * Errors raised by every nestjs-kvs store. Each carries a stable `code`, so callers can match on
+ * `err.code` as well as `instanceof` (which fails when two copies of the package are loaded).
+ */
+
+/** Stable codes of {@link KvsError} and its subclasses. */
+export type KvsErrorCode =
+  | 'KVS_ERROR'
+  | 'KVS_NOT_FOUND'
+  | 'KVS_CLOSED'
+  | 'KVS_INVALID_ARGUMENT'
+  | 'KVS_CONNECTION'
+  | 'KVS_VALUE_TYPE';
+
+/** Base class of every error a store raises. */
+export class KvsError extends Error {
+  readonly code: KvsErrorCode = 'KVS_ERROR';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The key does not exist or has expired. */
+export class KvsNotFoundError extends KvsError {
+  override readonly code = 'KVS_NOT_FOUND';
+
+  constructor(readonly key: string) {
+    super(`Key not found: ${JSON.stringify(key)} (missing or expired).`);
+  }
+}
+
+/** The store was closed; create a new one to continue. */
+export class KvsClosedError extends KvsError {
+  override readonly code = 'KVS_CLOSED';
+
+  constructor(operation: string) {
+    super(`Cannot ${operation}: the store is closed. Create a new store to continue.`);
+  }
+}
+
+/** An argument was rejected before any I/O. The message names the argument and the fix. */
+export class KvsInvalidArgumentError extends KvsError {
+  override readonly code = 'KVS_INVALID_ARGUMENT';
+}
+
+/** The backend could not be reached, or did not answer within the configured timeout. */
+export class KvsConnectionError extends KvsError {
+  override readonly code = 'KVS_CONNECTION';
+}
+
+/** The stored value has the wrong type for the operation (e.g. `increment` on a non-integer). */
+export class KvsValueTypeError extends KvsError {
+  override readonly code = 'KVS_VALUE_TYPE';
+}
+
+const CODES = new Set<string>([
+  'KVS_ERROR',
+  'KVS_NOT_FOUND',
+  'KVS_CLOSED',
+  'KVS_INVALID_ARGUMENT',
+  'KVS_CONNECTION',
+  'KVS_VALUE_TYPE',
+]);
+
+/**
+ * True when `err` is a nestjs-kvs error, optionally of the given code. Works across duplicate
+ * copies of the package, where `instanceof` does not.
+ */
+export function isKvsError(err: unknown, code?: KvsErrorCode): err is KvsError {
+  if (typeof err !== 'object' || err === null) return false;
+  const actual = (err as { code?: unknown }).code;
+  return typeof actual === 'string' && CODES.has(actual) && (code === undefined || actual === code);
+}

@@ -1,0 +1,76 @@
+import { KvsInvalidArgumentError } from './kvs.errors.js';
+
+/** Checks a key: a non-empty string. */
+export function assertKey(key: unknown, argument = 'key'): asserts key is string {
+  if (typeof key !== 'string' || key.length === 0) {
+    throw new KvsInvalidArgumentError(
+      `Invalid ${argument}: expected a non-empty string, got ${describe(key)}.`,
+    );
+  }
+}
+
+/** Checks a list of keys: an array of non-empty strings. */
+export function assertKeys(keys: unknown): asserts keys is readonly string[] {
+  if (!Array.isArray(keys)) {
+    throw new KvsInvalidArgumentError(`Invalid keys: expected an array of strings, got ${describe(keys)}.`);
+  }
+  for (let i = 0; i < keys.length; i++) assertKey(keys[i], `keys[${i}]`);
+}
+
+/** Checks a prefix: a string, possibly empty; `undefined` means ''. */
+export function toPrefix(prefix: unknown): string {
+  if (prefix === undefined) return '';
+  if (typeof prefix !== 'string') {
+    throw new KvsInvalidArgumentError(`Invalid prefix: expected a string, got ${describe(prefix)}.`);
+  }
+  return prefix;
+}
+
+/** Checks a value: bytes (a Buffer or any Uint8Array). */
+export function assertValue(value: unknown): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) {
+    throw new KvsInvalidArgumentError(
+      `Invalid value: expected bytes (Buffer or Uint8Array), got ${describe(value)}. ` +
+        'Encode it first, e.g. Buffer.from(text), or use createTypedStore() for JSON and strings.',
+    );
+  }
+}
+
+/**
+ * Normalises a TTL in milliseconds: `undefined` or 0 mean "never expires" (0); fractional values
+ * round up to the next millisecond. Negative, NaN, infinite or non-number TTLs are rejected.
+ */
+export function toTtl(ttlMs: unknown): number {
+  if (ttlMs === undefined) return 0;
+  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < 0) {
+    throw new KvsInvalidArgumentError(
+      `Invalid ttlMs: expected a finite number of milliseconds >= 0 (0 = never expires), got ${describe(ttlMs)}.`,
+    );
+  }
+  return Math.ceil(ttlMs);
+}
+
+/** Checks an increment step: a safe integer. */
+export function toStep(by: unknown): number {
+  if (by === undefined) return 1;
+  if (typeof by !== 'number' || !Number.isSafeInteger(by)) {
+    throw new KvsInvalidArgumentError(`Invalid increment: expected a safe integer, got ${describe(by)}.`);
+  }
+  return by;
+}
+
+/** A short, secret-free description of a rejected argument. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  switch (typeof value) {
+    case 'string':
+      return value.length === 0 ? 'an empty string' : `a string of length ${value.length}`;
+    case 'number':
+      return String(value);
+    case 'object':
+      return `an instance of ${(value as object).constructor?.name ?? 'Object'}`;
+    default:
+      return typeof value;
+  }
+}

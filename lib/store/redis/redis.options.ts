@@ -1,0 +1,256 @@
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { KvsInvalidArgumentError } from '../kvs.errors.js';
+import { describe } from '../kvs.validation.js';
+
+/** A Redis node address. */
+export interface RedisNodeAddress {
+  host: string;
+  port: number;
+}
+
+/** Options of {@link createRedisStore}. Give exactly one of `url`, `cluster`, `sentinel`, `client`. */
+export interface RedisStoreOptions {
+  /**
+   * `redis://[user:password@]host:port[/db]`, `rediss://...` for TLS, `unix:///path/redis.sock`
+   * (optionally `?db=N`), or a socket path such as `/run/redis.sock`.
+   */
+  url?: string;
+  /** A Redis Cluster: its nodes as `redis://` URLs or addresses (credentials from the first URL). */
+  cluster?: { nodes: readonly (string | RedisNodeAddress)[]; options?: ClusterOptions };
+  /** A Sentinel-managed master. `url` credentials (if any) are used for the master. */
+  sentinel?: {
+    sentinels: readonly RedisNodeAddress[];
+    /** The master's name as the sentinels know it. */
+    name: string;
+    /** Password of the sentinels themselves, when they require one. */
+    sentinelPassword?: string;
+    /** Credentials of the master and replicas. */
+    username?: string;
+    password?: string;
+    db?: number;
+  };
+  /** An ioredis client you already have. The store uses it as it is and never closes it. */
+  client?: Redis | Cluster;
+  /** Prepended to every key; `list` and `scan` never see keys outside it. Default ''. */
+  keyPrefix?: string;
+  /**
+   * Connections the store opens and spreads commands over (round robin). ioredis multiplexes
+   * every command over one connection, so the default is 1; see the benchmark before raising it.
+   */
+  poolSize?: number;
+  /** Ms to connect and answer the first PING before `createRedisStore` rejects. Default 5000. */
+  connectTimeout?: number;
+  /** Ms any command may take before it rejects with `KvsConnectionError`. Default 2000. */
+  commandTimeout?: number;
+  /** Batch commands issued in the same tick into one write (ioredis auto-pipelining). Default true. */
+  autoPipelining?: boolean;
+  /** Further ioredis options (e.g. `tls` certificates), applied before the store's own. */
+  redisOptions?: RedisOptions;
+}
+
+/** The resolved, validated configuration of a Redis store. */
+export interface RedisStoreConfig {
+  kind: 'standalone' | 'cluster' | 'sentinel' | 'client';
+  keyPrefix: string;
+  poolSize: number;
+  connectTimeout: number;
+  commandTimeout: number;
+  /** Where the store connects, with any password replaced by `***`. Safe to log. */
+  target: string;
+  /** Secrets to scrub from any error text that reaches the user. */
+  secrets: string[];
+  /** Builds one connected-on-demand client (not for `kind: 'client'`). */
+  createClient?: () => Redis | Cluster;
+  client?: Redis | Cluster;
+}
+
+const DEFAULTS = { connectTimeout: 5000, commandTimeout: 2000, poolSize: 1 };
+
+/** Validates `options` and resolves how to connect. Throws `KvsInvalidArgumentError`. */
+export function resolveRedisConfig(options: RedisStoreOptions): RedisStoreConfig {
+  if (typeof options !== 'object' || options === null) {
+    throw new KvsInvalidArgumentError(`Invalid Redis options: expected an object, got ${describe(options)}.`);
+  }
+  const sources = (['url', 'cluster', 'sentinel', 'client'] as const).filter((k) => options[k] !== undefined);
+  if (sources.length !== 1 && !(sources.length === 2 && sources.includes('url') && sources.includes('sentinel'))) {
+    throw new KvsInvalidArgumentError(
+      sources.length === 0
+        ? 'Redis options need one of url, cluster, sentinel or client, e.g. { url: "redis://localhost:6379" }.'
+        : `Redis options take one of url, cluster, sentinel or client, got ${sources.join(' and ')}.`,
+    );
+  }
+  const keyPrefix = options.keyPrefix ?? '';
+  if (typeof keyPrefix !== 'string') {
+    throw new KvsInvalidArgumentError(`Invalid keyPrefix: expected a string, got ${describe(keyPrefix)}.`);
+  }
+  const connectTimeout = positiveMs('connectTimeout', options.connectTimeout ?? DEFAULTS.connectTimeout);
+  const commandTimeout = positiveMs('commandTimeout', options.commandTimeout ?? DEFAULTS.commandTimeout);
+  const poolSize = options.poolSize ?? DEFAULTS.poolSize;
+  if (typeof poolSize !== 'number' || !Number.isSafeInteger(poolSize) || poolSize < 1 || poolSize > 64) {
+    throw new KvsInvalidArgumentError(`Invalid poolSize: expected a whole number from 1 to 64, got ${describe(poolSize)}.`);
+  }
+  const common = { keyPrefix, connectTimeout, commandTimeout, poolSize };
+  if (options.client !== undefined) {
+    return { ...common, kind: 'client', poolSize: 1, target: 'a client you provided', secrets: [], client: options.client };
+  }
+  const base: RedisOptions = {
+    ...options.redisOptions,
+    lazyConnect: true,
+    connectTimeout,
+    commandTimeout,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    enableAutoPipelining: options.autoPipelining ?? true,
+  };
+  if (options.sentinel !== undefined) return sentinelConfig(options, base, common);
+  if (options.cluster !== undefined) return clusterConfig(options.cluster, base, common);
+  const endpoint = parseRedisUrl(options.url as unknown);
+  return {
+    ...common,
+    kind: 'standalone',
+    target: endpoint.target,
+    secrets: endpoint.secrets,
+    createClient: () => new Redis({ ...base, ...endpoint.options }),
+  };
+}
+
+/** A parsed Redis URL: ioredis options, a password-free description, and the secrets it holds. */
+export interface RedisEndpoint {
+  options: RedisOptions;
+  target: string;
+  secrets: string[];
+}
+
+/** Parses a Redis URL or socket path. Throws `KvsInvalidArgumentError` naming the problem. */
+export function parseRedisUrl(url: unknown): RedisEndpoint {
+  if (typeof url !== 'string' || url.length === 0) {
+    throw new KvsInvalidArgumentError(`Invalid url: expected a Redis URL such as redis://localhost:6379, got ${describe(url)}.`);
+  }
+  if (url.startsWith('/')) return { options: { path: url }, target: `unix:${url}`, secrets: [] };
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new KvsInvalidArgumentError(
+      `Invalid url: ${redactUrl(url)} is not a URL. Use redis://[user:password@]host:port[/db], rediss://... or unix:///path.`,
+    );
+  }
+  const username = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  const secrets = password ? [password, parsed.password] : [];
+  const target = redactUrl(url);
+  const credentials: RedisOptions = {
+    ...(username ? { username } : {}),
+    ...(password ? { password } : {}),
+  };
+  if (parsed.protocol === 'unix:') {
+    const db = dbNumber(parsed.searchParams.get('db') ?? '0', target);
+    return { options: { ...credentials, path: decodeURIComponent(parsed.pathname), db }, target, secrets };
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new KvsInvalidArgumentError(
+      `Invalid url: ${target} has protocol ${parsed.protocol}; use redis://, rediss:// (TLS) or unix://.`,
+    );
+  }
+  if (!parsed.hostname) throw new KvsInvalidArgumentError(`Invalid url: ${target} has no host.`);
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = parsed.port ? Number(parsed.port) : 6379;
+  const db = dbNumber(parsed.pathname.replace(/^\//, '') || '0', target);
+  const tls = parsed.protocol === 'rediss:' ? { tls: { servername: host } } : {};
+  return { options: { ...credentials, host, port, db, ...tls }, target, secrets };
+}
+
+/** `url` with any password replaced by `***`. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/?#]*@/i, '$1:***@');
+}
+
+function dbNumber(text: string, target: string): number {
+  if (!/^\d{1,5}$/.test(text)) {
+    throw new KvsInvalidArgumentError(`Invalid url: ${target} names database "${text}"; use a whole number such as /0.`);
+  }
+  return Number(text);
+}
+
+function positiveMs(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new KvsInvalidArgumentError(`Invalid ${name}: expected a positive number of milliseconds, got ${describe(value)}.`);
+  }
+  return Math.ceil(value);
+}
+
+type Common = Pick<RedisStoreConfig, 'keyPrefix' | 'connectTimeout' | 'commandTimeout' | 'poolSize'>;
+
+function clusterConfig(cluster: NonNullable<RedisStoreOptions['cluster']>, base: RedisOptions, common: Common): RedisStoreConfig {
+  if (!Array.isArray(cluster.nodes) || cluster.nodes.length === 0) {
+    throw new KvsInvalidArgumentError('Invalid cluster.nodes: expected at least one node URL or { host, port }.');
+  }
+  const endpoints = cluster.nodes.map((node) =>
+    typeof node === 'string' ? parseRedisUrl(node) : { options: checkAddress(node, 'cluster.nodes'), target: `${node.host}:${node.port}`, secrets: [] },
+  );
+  const credentials = withoutAddress(endpoints[0]!.options);
+  const nodes = endpoints.map((e) => ({ host: e.options.host ?? '127.0.0.1', port: e.options.port ?? 6379 }));
+  const { lazyConnect, enableOfflineQueue, enableAutoPipelining, ...redisOptions } = base;
+  return {
+    ...common,
+    kind: 'cluster',
+    target: `cluster(${endpoints.map((e) => e.target).join(', ')})`,
+    secrets: endpoints.flatMap((e) => e.secrets),
+    createClient: () =>
+      new Cluster(nodes, {
+        ...cluster.options,
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        enableAutoPipelining,
+        redisOptions: { ...redisOptions, ...credentials, ...cluster.options?.redisOptions },
+      }),
+  };
+}
+
+function sentinelConfig(options: RedisStoreOptions, base: RedisOptions, common: Common): RedisStoreConfig {
+  const sentinel = options.sentinel!;
+  if (!Array.isArray(sentinel.sentinels) || sentinel.sentinels.length === 0) {
+    throw new KvsInvalidArgumentError('Invalid sentinel.sentinels: expected at least one { host, port }.');
+  }
+  if (typeof sentinel.name !== 'string' || sentinel.name.length === 0) {
+    throw new KvsInvalidArgumentError('Invalid sentinel.name: expected the master name the sentinels monitor, e.g. "mymaster".');
+  }
+  const sentinels = sentinel.sentinels.map((s) => checkAddress(s, 'sentinel.sentinels'));
+  const fromUrl = options.url === undefined ? undefined : parseRedisUrl(options.url);
+  const urlOptions = { ...withoutAddress(fromUrl?.options ?? {}), db: fromUrl?.options.db };
+  const secrets = [...(fromUrl?.secrets ?? []), sentinel.password, sentinel.sentinelPassword].filter(
+    (s): s is string => typeof s === 'string' && s.length > 0,
+  );
+  return {
+    ...common,
+    kind: 'sentinel',
+    target: `sentinel(${sentinel.name}@${sentinels.map((s) => `${s.host}:${s.port}`).join(', ')})`,
+    secrets,
+    createClient: () =>
+      new Redis({
+        ...base,
+        ...urlOptions,
+        sentinels,
+        name: sentinel.name,
+        ...(sentinel.sentinelPassword !== undefined ? { sentinelPassword: sentinel.sentinelPassword } : {}),
+        ...(sentinel.username !== undefined ? { username: sentinel.username } : {}),
+        ...(sentinel.password !== undefined ? { password: sentinel.password } : {}),
+        ...(sentinel.db !== undefined ? { db: sentinel.db } : {}),
+      }),
+  };
+}
+
+function checkAddress(node: unknown, argument: string): RedisNodeAddress {
+  const n = node as Partial<RedisNodeAddress> | null;
+  if (typeof n !== 'object' || n === null || typeof n.host !== 'string' || !Number.isInteger(n.port)) {
+    throw new KvsInvalidArgumentError(`Invalid ${argument}: expected { host: string, port: number }, got ${describe(node)}.`);
+  }
+  return { host: n.host, port: n.port as number };
+}
+
+/** `options` without where to connect: the credentials and settings a node URL carries. */
+function withoutAddress(options: RedisOptions): RedisOptions {
+  const { host, port, path, db, ...rest } = options;
+  return rest;
+}

@@ -1,0 +1,285 @@
+import calculateSlot from 'cluster-key-slot';
+import type { Cluster, Redis } from 'ioredis';
+import { KvsClosedError, KvsConnectionError, KvsNotFoundError } from '../kvs.errors.js';
+import type { KvsStore, ScanOptions } from '../kvs.interfaces.js';
+import { assertKey, assertKeys, assertValue, toPrefix, toStep, toTtl } from '../kvs.validation.js';
+import { compareKeys } from '../memory/memory.store.js';
+import { resolveRedisConfig, type RedisStoreConfig, type RedisStoreOptions } from './redis.options.js';
+import { scrub, toKvsError } from './redis.errors.js';
+import { DELETE_IF_EQUALS, INCREMENT, type RedisScript } from './redis.scripts.js';
+
+type Client = Redis | Cluster;
+
+/**
+ * Creates a Redis store and resolves once Redis answers a PING. Rejects `KvsConnectionError`
+ * within `connectTimeout` when it cannot, without leaking the connection.
+ */
+export async function createRedisStore(options: RedisStoreOptions): Promise<RedisStore> {
+  const config = resolveRedisConfig(options);
+  const owned = config.createClient !== undefined;
+  const clients = owned
+    ? Array.from({ length: config.poolSize }, () => config.createClient!())
+    : [config.client!];
+  const store = new RedisStore(config, clients, owned);
+  try {
+    await withTimeout(
+      Promise.all(clients.map((c) => (owned ? c.connect().then(() => c.ping()) : c.ping()))),
+      config.connectTimeout,
+    );
+  } catch (err) {
+    if (owned) for (const c of clients) c.disconnect();
+    const reason = err instanceof Error ? scrub(err.message, config.secrets) : 'unknown error';
+    throw new KvsConnectionError(
+      `Cannot connect to Redis at ${config.target} within ${config.connectTimeout} ms (connectTimeout): ${reason}. ` +
+        'Check that the server runs and that the URL and credentials are right.',
+      { cause: err },
+    );
+  }
+  return store;
+}
+
+/**
+ * The Redis backend (ioredis): standalone, Cluster or Sentinel. Keys carry `keyPrefix`; atomic
+ * operations are single commands or Lua scripts run by SHA, each one round trip.
+ */
+export class RedisStore implements KvsStore {
+  readonly #config: RedisStoreConfig;
+  readonly #clients: Client[];
+  readonly #owned: boolean;
+  readonly #prefix: string;
+  #turn = 0;
+  #inflight = 0;
+  #drained: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
+
+  /** Use {@link createRedisStore}, which connects and checks the server first. */
+  constructor(config: RedisStoreConfig, clients: Client[], owned: boolean) {
+    this.#config = config;
+    this.#clients = clients;
+    this.#owned = owned;
+    this.#prefix = config.keyPrefix;
+  }
+
+  /** Where this store connects, with any password replaced by `***`. */
+  get target(): string {
+    return this.#config.target;
+  }
+
+  /** The ioredis client(s) the store uses (for health checks and advanced use). */
+  get clients(): readonly Client[] {
+    return this.#clients;
+  }
+
+  toString(): string {
+    return `RedisStore(${this.#config.target}${this.#prefix ? `, keyPrefix ${JSON.stringify(this.#prefix)}` : ''})`;
+  }
+
+  async get(key: string): Promise<Buffer> {
+    assertKey(key);
+    const value = await this.#run('get', key, (c) => c.getBuffer(this.#prefix + key));
+    if (value === null) throw new KvsNotFoundError(key);
+    return value;
+  }
+
+  async tryGet(key: string): Promise<Buffer | undefined> {
+    assertKey(key);
+    return (await this.#run('get', key, (c) => c.getBuffer(this.#prefix + key))) ?? undefined;
+  }
+
+  async getMany(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
+    assertKeys(keys);
+    if (keys.length === 0) return this.#run('getMany', undefined, async () => []);
+    return this.#run('getMany', undefined, async (c) => {
+      const out: (Buffer | undefined)[] = new Array<Buffer | undefined>(keys.length);
+      await Promise.all(
+        this.#bySlot(keys).map(async (indexes) => {
+          const values = await c.mgetBuffer(indexes.map((i) => this.#prefix + keys[i]!));
+          indexes.forEach((i, n) => (out[i] = values[n] ?? undefined));
+        }),
+      );
+      return out;
+    });
+  }
+
+  async has(key: string): Promise<boolean> {
+    assertKey(key);
+    return (await this.#run('has', key, (c) => c.exists(this.#prefix + key))) === 1;
+  }
+
+  async set(key: string, value: Uint8Array, ttlMs?: number): Promise<void> {
+    assertKey(key);
+    assertValue(value);
+    const ttl = toTtl(ttlMs);
+    const copy = Buffer.from(value);
+    await this.#run('set', key, (c) =>
+      ttl === 0 ? c.set(this.#prefix + key, copy) : c.set(this.#prefix + key, copy, 'PX', ttl),
+    );
+  }
+
+  async setIfAbsent(key: string, value: Uint8Array, ttlMs?: number): Promise<boolean> {
+    assertKey(key);
+    assertValue(value);
+    const ttl = toTtl(ttlMs);
+    const copy = Buffer.from(value);
+    const reply = await this.#run('setIfAbsent', key, (c) =>
+      ttl === 0 ? c.set(this.#prefix + key, copy, 'NX') : c.set(this.#prefix + key, copy, 'PX', ttl, 'NX'),
+    );
+    return reply === 'OK';
+  }
+
+  async take(key: string): Promise<Buffer | undefined> {
+    assertKey(key);
+    return (await this.#run('take', key, (c) => c.getdelBuffer(this.#prefix + key))) ?? undefined;
+  }
+
+  async increment(key: string, by?: number, ttlMs?: number): Promise<number> {
+    assertKey(key);
+    const step = toStep(by);
+    const ttl = toTtl(ttlMs);
+    return Number(await this.#script('increment', key, INCREMENT, [this.#prefix + key], [step, ttl]));
+  }
+
+  async ttl(key: string): Promise<number | undefined> {
+    assertKey(key);
+    const ms = await this.#run('ttl', key, (c) => c.pttl(this.#prefix + key));
+    return ms === -2 ? undefined : ms === -1 ? Infinity : Math.max(1, ms);
+  }
+
+  async delete(key: string): Promise<void> {
+    assertKey(key);
+    await this.#run('delete', key, (c) => c.del(this.#prefix + key));
+  }
+
+  async deleteIfEquals(key: string, expected: Uint8Array): Promise<boolean> {
+    assertKey(key);
+    assertValue(expected);
+    const args = [Buffer.from(expected)];
+    return (await this.#script('deleteIfEquals', key, DELETE_IF_EQUALS, [this.#prefix + key], args)) === 1;
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<number> {
+    assertKeys(keys);
+    return this.#run('deleteMany', undefined, async (c) => {
+      const unique = [...new Set(keys)];
+      if (unique.length === 0) return 0;
+      const counts = await Promise.all(
+        this.#bySlot(unique).map((indexes) => c.del(indexes.map((i) => this.#prefix + unique[i]!))),
+      );
+      return counts.reduce((a, b) => a + b, 0);
+    });
+  }
+
+  async list(prefix?: string): Promise<string[]> {
+    const wanted = toPrefix(prefix);
+    const keys = new Set<string>();
+    for await (const key of this.scan(wanted)) keys.add(key);
+    return [...keys].sort(compareKeys);
+  }
+
+  async *scan(prefix?: string, options?: ScanOptions): AsyncIterableIterator<string> {
+    const wanted = this.#prefix + toPrefix(prefix);
+    const count = options?.batchSize ?? 1000;
+    const match = escapeGlob(wanted) + '*';
+    const nodes = this.#run('scan', undefined, async (c) => (isCluster(c) ? c.nodes('master') : [c]));
+    for (const node of await nodes) {
+      let cursor = '0';
+      do {
+        const [next, batch] = await this.#run('scan', undefined, () =>
+          node.scan(cursor, 'MATCH', match, 'COUNT', count),
+        );
+        cursor = next;
+        for (const key of batch) if (key.startsWith(wanted)) yield key.slice(this.#prefix.length);
+      } while (cursor !== '0');
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.#run('ping', undefined, (c) => c.ping());
+  }
+
+  /** Waits for operations in flight, then quits the connections it opened (never a client you passed). */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    if (this.#inflight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+    if (!this.#owned) return;
+    await Promise.all(
+      this.#clients.map((c) =>
+        withTimeout(c.quit(), this.#config.commandTimeout).catch(() => c.disconnect()),
+      ),
+    );
+  }
+
+  /** Runs one operation on the next client, counting it in flight and mapping its errors. */
+  #run<T>(operation: string, key: string | undefined, command: (client: Client) => Promise<T>): Promise<T> {
+    if (this.#closing !== undefined) return Promise.reject(new KvsClosedError(operation));
+    const client = this.#clients.length === 1 ? this.#clients[0]! : this.#clients[this.#turn++ % this.#clients.length]!;
+    this.#inflight++;
+    let pending: Promise<T>;
+    try {
+      pending = command(client);
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    return pending.then(
+      (value) => {
+        this.#settle();
+        return value;
+      },
+      (err: unknown) => {
+        this.#settle();
+        throw toKvsError(err, { ...this.#config, operation, ...(key === undefined ? {} : { key }) });
+      },
+    );
+  }
+
+  #settle(): void {
+    if (--this.#inflight === 0 && this.#drained !== undefined) this.#drained();
+  }
+
+  /** Runs a Lua script by SHA, sending its source once more if Redis lost it (NOSCRIPT). */
+  #script(operation: string, key: string, script: RedisScript, keys: string[], args: (string | number | Buffer)[]) {
+    return this.#run(operation, key, async (c) => {
+      try {
+        return await c.evalsha(script.sha, keys.length, ...keys, ...args);
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+        return c.eval(script.source, keys.length, ...keys, ...args);
+      }
+    });
+  }
+
+  /** Groups key indexes so each group is one command: one group, or one per slot on a Cluster. */
+  #bySlot(keys: readonly string[]): number[][] {
+    const all = keys.map((_, i) => i);
+    if (!isCluster(this.#clients[0]!)) return [all];
+    const groups = new Map<number, number[]>();
+    for (const i of all) {
+      const slot = calculateSlot(this.#prefix + keys[i]!);
+      const group = groups.get(slot);
+      if (group === undefined) groups.set(slot, [i]);
+      else group.push(i);
+    }
+    return [...groups.values()];
+  }
+}
+
+function isCluster(client: Client): client is Cluster {
+  return (client as { isCluster?: boolean }).isCluster === true;
+}
+
+/** Escapes Redis glob characters so `text` matches only itself in SCAN MATCH. */
+export function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
