@@ -24,6 +24,7 @@ export function addToInteger(key: string, stored: Buffer, step: number): number 
   const text = stored.toString('latin1');
   if (!INTEGER.test(text)) throw notIntegerError(key);
   const next = Number(text) + step;
-  if (!Number.isSafeInteger(next) || !Number.isSafeInteger(Number(text))) throw counterRangeError(key);
+  if (!Number.isSafeInteger(next) || !Number.isSafeInteger(Number(text)))
+    throw counterRangeError(key);
   return next;
 }

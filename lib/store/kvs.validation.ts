@@ -12,7 +12,9 @@ export function assertKey(key: unknown, argument = 'key'): asserts key is string
 /** Checks a list of keys: an array of non-empty strings. */
 export function assertKeys(keys: unknown): asserts keys is readonly string[] {
   if (!Array.isArray(keys)) {
-    throw new KvsInvalidArgumentError(`Invalid keys: expected an array of strings, got ${describe(keys)}.`);
+    throw new KvsInvalidArgumentError(
+      `Invalid keys: expected an array of strings, got ${describe(keys)}.`,
+    );
   }
   for (let i = 0; i < keys.length; i++) assertKey(keys[i], `keys[${i}]`);
 }
@@ -21,7 +23,9 @@ export function assertKeys(keys: unknown): asserts keys is readonly string[] {
 export function toPrefix(prefix: unknown): string {
   if (prefix === undefined) return '';
   if (typeof prefix !== 'string') {
-    throw new KvsInvalidArgumentError(`Invalid prefix: expected a string, got ${describe(prefix)}.`);
+    throw new KvsInvalidArgumentError(
+      `Invalid prefix: expected a string, got ${describe(prefix)}.`,
+    );
   }
   return prefix;
 }
@@ -54,7 +58,9 @@ export function toTtl(ttlMs: unknown): number {
 export function toStep(by: unknown): number {
   if (by === undefined) return 1;
   if (typeof by !== 'number' || !Number.isSafeInteger(by)) {
-    throw new KvsInvalidArgumentError(`Invalid increment: expected a safe integer, got ${describe(by)}.`);
+    throw new KvsInvalidArgumentError(
+      `Invalid increment: expected a safe integer, got ${describe(by)}.`,
+    );
   }
   return by;
 }
@@ -69,7 +75,7 @@ export function describe(value: unknown): string {
     case 'number':
       return String(value);
     case 'object':
-      return `an instance of ${(value as object).constructor?.name ?? 'Object'}`;
+      return `an instance of ${value.constructor?.name ?? 'Object'}`;
     default:
       return typeof value;
   }

@@ -61,11 +61,15 @@ export interface TypedStoreOptions<T> {
  * A typed view of `store`, e.g. `createTypedStore<User>(store, { prefix: 'user:' })`.
  * Values go through the codec; keys through the prefix.
  */
-export function createTypedStore<T>(store: KvsStore, options: TypedStoreOptions<T> = {}): TypedStore<T> {
+export function createTypedStore<T>(
+  store: KvsStore,
+  options: TypedStoreOptions<T> = {},
+): TypedStore<T> {
   const codec = options.codec ?? (jsonCodec as KvsCodec<T>);
   const prefix = options.prefix ?? '';
   const k = (key: string) => (typeof key === 'string' && key.length > 0 ? prefix + key : key);
-  const decode = (bytes: Buffer | undefined) => (bytes === undefined ? undefined : codec.decode(bytes));
+  const decode = (bytes: Buffer | undefined) =>
+    bytes === undefined ? undefined : codec.decode(bytes);
   return {
     async get(key) {
       const bytes = await store.tryGet(k(key));
@@ -79,6 +83,7 @@ export function createTypedStore<T>(store: KvsStore, options: TypedStoreOptions<
     take: async (key) => decode(await store.take(k(key))),
     has: (key) => store.has(k(key)),
     delete: (key) => store.delete(k(key)),
-    list: async (sub = '') => (await store.list(prefix + sub)).map((key) => key.slice(prefix.length)),
+    list: async (sub = '') =>
+      (await store.list(prefix + sub)).map((key) => key.slice(prefix.length)),
   };
 }

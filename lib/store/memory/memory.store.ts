@@ -48,16 +48,27 @@ export class MemoryStore implements KvsStore {
   #closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
-    const { maxEntries = Infinity, clock, sweepIntervalMs = 1000, sweepBatchSize = 10_000 } = options;
+    const {
+      maxEntries = Infinity,
+      clock,
+      sweepIntervalMs = 1000,
+      sweepBatchSize = 10_000,
+    } = options;
     checkCount('maxEntries', maxEntries, true);
     checkCount('sweepBatchSize', sweepBatchSize, false);
-    if (typeof sweepIntervalMs !== 'number' || !(sweepIntervalMs >= 0) || !Number.isFinite(sweepIntervalMs)) {
+    if (
+      typeof sweepIntervalMs !== 'number' ||
+      !(sweepIntervalMs >= 0) ||
+      !Number.isFinite(sweepIntervalMs)
+    ) {
       throw new KvsInvalidArgumentError(
         `Invalid sweepIntervalMs: expected a finite number >= 0 (0 disables the sweep), got ${describe(sweepIntervalMs)}.`,
       );
     }
     if (clock !== undefined && typeof clock !== 'function') {
-      throw new KvsInvalidArgumentError(`Invalid clock: expected a function returning ms, got ${describe(clock)}.`);
+      throw new KvsInvalidArgumentError(
+        `Invalid clock: expected a function returning ms, got ${describe(clock)}.`,
+      );
     }
     this.#now = clock ?? (() => performance.now());
     this.#maxEntries = maxEntries;
@@ -271,8 +282,12 @@ export function compareKeys(a: string, b: string): number {
 
 function checkCount(name: string, value: unknown, allowInfinity: boolean): void {
   const ok =
-    typeof value === 'number' && value >= 1 && (Number.isSafeInteger(value) || (allowInfinity && value === Infinity));
+    typeof value === 'number' &&
+    value >= 1 &&
+    (Number.isSafeInteger(value) || (allowInfinity && value === Infinity));
   if (!ok) {
-    throw new KvsInvalidArgumentError(`Invalid ${name}: expected a whole number >= 1, got ${describe(value)}.`);
+    throw new KvsInvalidArgumentError(
+      `Invalid ${name}: expected a whole number >= 1, got ${describe(value)}.`,
+    );
   }
 }

@@ -25,13 +25,18 @@ export function toKvsError(err: unknown, ctx: ErrorContext): KvsError {
     );
   }
   if (CONNECTION_FAILURE.test(message)) {
-    return new KvsConnectionError(`Redis at ${ctx.target} is unreachable during ${ctx.operation}: ${message}`, {
-      cause: err,
-    });
+    return new KvsConnectionError(
+      `Redis at ${ctx.target} is unreachable during ${ctx.operation}: ${message}`,
+      {
+        cause: err,
+      },
+    );
   }
   const key = ctx.key ?? '';
-  if (message.startsWith('KVS_RANGE') || message.includes('KVS_RANGE')) return counterRangeError(key);
-  if (message.includes('not an integer') || message.includes('overflow')) return notIntegerError(key);
+  if (message.startsWith('KVS_RANGE') || message.includes('KVS_RANGE'))
+    return counterRangeError(key);
+  if (message.includes('not an integer') || message.includes('overflow'))
+    return notIntegerError(key);
   if (message.startsWith('WRONGTYPE')) {
     return new KvsValueTypeError(
       `Cannot ${ctx.operation} ${JSON.stringify(key)}: Redis holds a non-string value there (${message}).`,

@@ -1,5 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { KvsInvalidArgumentError } from '../kvs.errors.js';
+import { KvsInvalidArgumentError, type KvsError } from '../kvs.errors.js';
 import { describe } from '../kvs.validation.js';
 
 /** A Redis node address. */
@@ -46,6 +46,11 @@ export interface RedisStoreOptions {
   autoPipelining?: boolean;
   /** Further ioredis options (e.g. `tls` certificates), applied before the store's own. */
   redisOptions?: RedisOptions;
+  /**
+   * Told of connection errors of the connections the store opened (reconnects, refused
+   * connections), with any password scrubbed. Commands report their own failures regardless.
+   */
+  onError?: (error: KvsError) => void;
 }
 
 /** The resolved, validated configuration of a Redis store. */
@@ -62,6 +67,7 @@ export interface RedisStoreConfig {
   /** Builds one connected-on-demand client (not for `kind: 'client'`). */
   createClient?: () => Redis | Cluster;
   client?: Redis | Cluster;
+  onError?: (error: KvsError) => void;
 }
 
 const DEFAULTS = { connectTimeout: 5000, commandTimeout: 2000, poolSize: 1 };
@@ -69,10 +75,17 @@ const DEFAULTS = { connectTimeout: 5000, commandTimeout: 2000, poolSize: 1 };
 /** Validates `options` and resolves how to connect. Throws `KvsInvalidArgumentError`. */
 export function resolveRedisConfig(options: RedisStoreOptions): RedisStoreConfig {
   if (typeof options !== 'object' || options === null) {
-    throw new KvsInvalidArgumentError(`Invalid Redis options: expected an object, got ${describe(options)}.`);
+    throw new KvsInvalidArgumentError(
+      `Invalid Redis options: expected an object, got ${describe(options)}.`,
+    );
   }
-  const sources = (['url', 'cluster', 'sentinel', 'client'] as const).filter((k) => options[k] !== undefined);
-  if (sources.length !== 1 && !(sources.length === 2 && sources.includes('url') && sources.includes('sentinel'))) {
+  const sources = (['url', 'cluster', 'sentinel', 'client'] as const).filter(
+    (k) => options[k] !== undefined,
+  );
+  if (
+    sources.length !== 1 &&
+    !(sources.length === 2 && sources.includes('url') && sources.includes('sentinel'))
+  ) {
     throw new KvsInvalidArgumentError(
       sources.length === 0
         ? 'Redis options need one of url, cluster, sentinel or client, e.g. { url: "redis://localhost:6379" }.'
@@ -81,17 +94,44 @@ export function resolveRedisConfig(options: RedisStoreOptions): RedisStoreConfig
   }
   const keyPrefix = options.keyPrefix ?? '';
   if (typeof keyPrefix !== 'string') {
-    throw new KvsInvalidArgumentError(`Invalid keyPrefix: expected a string, got ${describe(keyPrefix)}.`);
+    throw new KvsInvalidArgumentError(
+      `Invalid keyPrefix: expected a string, got ${describe(keyPrefix)}.`,
+    );
   }
-  const connectTimeout = positiveMs('connectTimeout', options.connectTimeout ?? DEFAULTS.connectTimeout);
-  const commandTimeout = positiveMs('commandTimeout', options.commandTimeout ?? DEFAULTS.commandTimeout);
+  const connectTimeout = positiveMs(
+    'connectTimeout',
+    options.connectTimeout ?? DEFAULTS.connectTimeout,
+  );
+  const commandTimeout = positiveMs(
+    'commandTimeout',
+    options.commandTimeout ?? DEFAULTS.commandTimeout,
+  );
   const poolSize = options.poolSize ?? DEFAULTS.poolSize;
-  if (typeof poolSize !== 'number' || !Number.isSafeInteger(poolSize) || poolSize < 1 || poolSize > 64) {
-    throw new KvsInvalidArgumentError(`Invalid poolSize: expected a whole number from 1 to 64, got ${describe(poolSize)}.`);
+  if (
+    typeof poolSize !== 'number' ||
+    !Number.isSafeInteger(poolSize) ||
+    poolSize < 1 ||
+    poolSize > 64
+  ) {
+    throw new KvsInvalidArgumentError(
+      `Invalid poolSize: expected a whole number from 1 to 64, got ${describe(poolSize)}.`,
+    );
   }
-  const common = { keyPrefix, connectTimeout, commandTimeout, poolSize };
+  if (options.onError !== undefined && typeof options.onError !== 'function') {
+    throw new KvsInvalidArgumentError(
+      `Invalid onError: expected a function, got ${describe(options.onError)}.`,
+    );
+  }
+  const common = { keyPrefix, connectTimeout, commandTimeout, poolSize, onError: options.onError };
   if (options.client !== undefined) {
-    return { ...common, kind: 'client', poolSize: 1, target: 'a client you provided', secrets: [], client: options.client };
+    return {
+      ...common,
+      kind: 'client',
+      poolSize: 1,
+      target: 'a client you provided',
+      secrets: [],
+      client: options.client,
+    };
   }
   const base: RedisOptions = {
     ...options.redisOptions,
@@ -102,10 +142,12 @@ export function resolveRedisConfig(options: RedisStoreOptions): RedisStoreConfig
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     enableAutoPipelining: options.autoPipelining ?? true,
+    // A failed or abandoned connection is torn down at once instead of lingering for 2 s.
+    disconnectTimeout: 100,
   };
   if (options.sentinel !== undefined) return sentinelConfig(options, base, common);
   if (options.cluster !== undefined) return clusterConfig(options.cluster, base, common);
-  const endpoint = parseRedisUrl(options.url as unknown);
+  const endpoint = parseRedisUrl(options.url);
   return {
     ...common,
     kind: 'standalone',
@@ -125,7 +167,9 @@ export interface RedisEndpoint {
 /** Parses a Redis URL or socket path. Throws `KvsInvalidArgumentError` naming the problem. */
 export function parseRedisUrl(url: unknown): RedisEndpoint {
   if (typeof url !== 'string' || url.length === 0) {
-    throw new KvsInvalidArgumentError(`Invalid url: expected a Redis URL such as redis://localhost:6379, got ${describe(url)}.`);
+    throw new KvsInvalidArgumentError(
+      `Invalid url: expected a Redis URL such as redis://localhost:6379, got ${describe(url)}.`,
+    );
   }
   if (url.startsWith('/')) return { options: { path: url }, target: `unix:${url}`, secrets: [] };
   let parsed: URL;
@@ -146,7 +190,11 @@ export function parseRedisUrl(url: unknown): RedisEndpoint {
   };
   if (parsed.protocol === 'unix:') {
     const db = dbNumber(parsed.searchParams.get('db') ?? '0', target);
-    return { options: { ...credentials, path: decodeURIComponent(parsed.pathname), db }, target, secrets };
+    return {
+      options: { ...credentials, path: decodeURIComponent(parsed.pathname), db },
+      target,
+      secrets,
+    };
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     throw new KvsInvalidArgumentError(
@@ -168,29 +216,47 @@ export function redactUrl(url: string): string {
 
 function dbNumber(text: string, target: string): number {
   if (!/^\d{1,5}$/.test(text)) {
-    throw new KvsInvalidArgumentError(`Invalid url: ${target} names database "${text}"; use a whole number such as /0.`);
+    throw new KvsInvalidArgumentError(
+      `Invalid url: ${target} names database "${text}"; use a whole number such as /0.`,
+    );
   }
   return Number(text);
 }
 
 function positiveMs(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new KvsInvalidArgumentError(`Invalid ${name}: expected a positive number of milliseconds, got ${describe(value)}.`);
+    throw new KvsInvalidArgumentError(
+      `Invalid ${name}: expected a positive number of milliseconds, got ${describe(value)}.`,
+    );
   }
   return Math.ceil(value);
 }
 
-type Common = Pick<RedisStoreConfig, 'keyPrefix' | 'connectTimeout' | 'commandTimeout' | 'poolSize'>;
+type Common = Pick<
+  RedisStoreConfig,
+  'keyPrefix' | 'connectTimeout' | 'commandTimeout' | 'poolSize' | 'onError'
+>;
 
-function clusterConfig(cluster: NonNullable<RedisStoreOptions['cluster']>, base: RedisOptions, common: Common): RedisStoreConfig {
+function clusterConfig(
+  cluster: NonNullable<RedisStoreOptions['cluster']>,
+  base: RedisOptions,
+  common: Common,
+): RedisStoreConfig {
   if (!Array.isArray(cluster.nodes) || cluster.nodes.length === 0) {
-    throw new KvsInvalidArgumentError('Invalid cluster.nodes: expected at least one node URL or { host, port }.');
+    throw new KvsInvalidArgumentError(
+      'Invalid cluster.nodes: expected at least one node URL or { host, port }.',
+    );
   }
-  const endpoints = cluster.nodes.map((node) =>
-    typeof node === 'string' ? parseRedisUrl(node) : { options: checkAddress(node, 'cluster.nodes'), target: `${node.host}:${node.port}`, secrets: [] },
-  );
+  const endpoints = cluster.nodes.map((node: unknown): RedisEndpoint => {
+    if (typeof node === 'string') return parseRedisUrl(node);
+    const address = checkAddress(node, 'cluster.nodes');
+    return { options: address, target: `${address.host}:${address.port}`, secrets: [] };
+  });
   const credentials = withoutAddress(endpoints[0]!.options);
-  const nodes = endpoints.map((e) => ({ host: e.options.host ?? '127.0.0.1', port: e.options.port ?? 6379 }));
+  const nodes = endpoints.map((e) => ({
+    host: e.options.host ?? '127.0.0.1',
+    port: e.options.port ?? 6379,
+  }));
   const { lazyConnect, enableOfflineQueue, enableAutoPipelining, ...redisOptions } = base;
   return {
     ...common,
@@ -208,20 +274,30 @@ function clusterConfig(cluster: NonNullable<RedisStoreOptions['cluster']>, base:
   };
 }
 
-function sentinelConfig(options: RedisStoreOptions, base: RedisOptions, common: Common): RedisStoreConfig {
+function sentinelConfig(
+  options: RedisStoreOptions,
+  base: RedisOptions,
+  common: Common,
+): RedisStoreConfig {
   const sentinel = options.sentinel!;
   if (!Array.isArray(sentinel.sentinels) || sentinel.sentinels.length === 0) {
-    throw new KvsInvalidArgumentError('Invalid sentinel.sentinels: expected at least one { host, port }.');
+    throw new KvsInvalidArgumentError(
+      'Invalid sentinel.sentinels: expected at least one { host, port }.',
+    );
   }
   if (typeof sentinel.name !== 'string' || sentinel.name.length === 0) {
-    throw new KvsInvalidArgumentError('Invalid sentinel.name: expected the master name the sentinels monitor, e.g. "mymaster".');
+    throw new KvsInvalidArgumentError(
+      'Invalid sentinel.name: expected the master name the sentinels monitor, e.g. "mymaster".',
+    );
   }
   const sentinels = sentinel.sentinels.map((s) => checkAddress(s, 'sentinel.sentinels'));
   const fromUrl = options.url === undefined ? undefined : parseRedisUrl(options.url);
   const urlOptions = { ...withoutAddress(fromUrl?.options ?? {}), db: fromUrl?.options.db };
-  const secrets = [...(fromUrl?.secrets ?? []), sentinel.password, sentinel.sentinelPassword].filter(
-    (s): s is string => typeof s === 'string' && s.length > 0,
-  );
+  const secrets = [
+    ...(fromUrl?.secrets ?? []),
+    sentinel.password,
+    sentinel.sentinelPassword,
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
   return {
     ...common,
     kind: 'sentinel',
@@ -233,7 +309,9 @@ function sentinelConfig(options: RedisStoreOptions, base: RedisOptions, common: 
         ...urlOptions,
         sentinels,
         name: sentinel.name,
-        ...(sentinel.sentinelPassword !== undefined ? { sentinelPassword: sentinel.sentinelPassword } : {}),
+        ...(sentinel.sentinelPassword !== undefined
+          ? { sentinelPassword: sentinel.sentinelPassword }
+          : {}),
         ...(sentinel.username !== undefined ? { username: sentinel.username } : {}),
         ...(sentinel.password !== undefined ? { password: sentinel.password } : {}),
         ...(sentinel.db !== undefined ? { db: sentinel.db } : {}),
@@ -243,8 +321,15 @@ function sentinelConfig(options: RedisStoreOptions, base: RedisOptions, common: 
 
 function checkAddress(node: unknown, argument: string): RedisNodeAddress {
   const n = node as Partial<RedisNodeAddress> | null;
-  if (typeof n !== 'object' || n === null || typeof n.host !== 'string' || !Number.isInteger(n.port)) {
-    throw new KvsInvalidArgumentError(`Invalid ${argument}: expected { host: string, port: number }, got ${describe(node)}.`);
+  if (
+    typeof n !== 'object' ||
+    n === null ||
+    typeof n.host !== 'string' ||
+    !Number.isInteger(n.port)
+  ) {
+    throw new KvsInvalidArgumentError(
+      `Invalid ${argument}: expected { host: string, port: number }, got ${describe(node)}.`,
+    );
   }
   return { host: n.host, port: n.port as number };
 }

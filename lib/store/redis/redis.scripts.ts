@@ -10,7 +10,11 @@ export function defineScript(source: string): RedisScript {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-/** INCRBY that gives a new key its TTL and keeps results within JavaScript's safe integers. */
+/**
+ * INCRBY that gives a new key its TTL and keeps results within JavaScript's safe integers.
+ * It answers with the stored text, not an integer reply, so no client-side number parsing can
+ * round the result.
+ */
 export const INCREMENT = defineScript(`
 local existed = redis.call('EXISTS', KEYS[1])
 local value = redis.call('INCRBY', KEYS[1], ARGV[1])
@@ -21,7 +25,7 @@ end
 if existed == 0 and tonumber(ARGV[2]) > 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
-return value
+return redis.call('GET', KEYS[1])
 `);
 
 /** DEL only while the key still holds the expected value (a lock release). */

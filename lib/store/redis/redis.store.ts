@@ -4,7 +4,11 @@ import { KvsClosedError, KvsConnectionError, KvsNotFoundError } from '../kvs.err
 import type { KvsStore, ScanOptions } from '../kvs.interfaces.js';
 import { assertKey, assertKeys, assertValue, toPrefix, toStep, toTtl } from '../kvs.validation.js';
 import { compareKeys } from '../memory/memory.store.js';
-import { resolveRedisConfig, type RedisStoreConfig, type RedisStoreOptions } from './redis.options.js';
+import {
+  resolveRedisConfig,
+  type RedisStoreConfig,
+  type RedisStoreOptions,
+} from './redis.options.js';
 import { scrub, toKvsError } from './redis.errors.js';
 import { DELETE_IF_EQUALS, INCREMENT, type RedisScript } from './redis.scripts.js';
 
@@ -27,7 +31,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Redi
       config.connectTimeout,
     );
   } catch (err) {
-    if (owned) for (const c of clients) c.disconnect();
+    if (owned) for (const c of clients) abandon(c);
     const reason = err instanceof Error ? scrub(err.message, config.secrets) : 'unknown error';
     throw new KvsConnectionError(
       `Cannot connect to Redis at ${config.target} within ${config.connectTimeout} ms (connectTimeout): ${reason}. ` +
@@ -58,6 +62,11 @@ export class RedisStore implements KvsStore {
     this.#clients = clients;
     this.#owned = owned;
     this.#prefix = config.keyPrefix;
+    if (owned) {
+      const report = (err: unknown) =>
+        config.onError?.(toKvsError(err, { ...config, operation: 'connect' }));
+      for (const client of clients) client.on('error', report);
+    }
   }
 
   /** Where this store connects, with any password replaced by `***`. */
@@ -122,7 +131,9 @@ export class RedisStore implements KvsStore {
     const ttl = toTtl(ttlMs);
     const copy = Buffer.from(value);
     const reply = await this.#run('setIfAbsent', key, (c) =>
-      ttl === 0 ? c.set(this.#prefix + key, copy, 'NX') : c.set(this.#prefix + key, copy, 'PX', ttl, 'NX'),
+      ttl === 0
+        ? c.set(this.#prefix + key, copy, 'NX')
+        : c.set(this.#prefix + key, copy, 'PX', ttl, 'NX'),
     );
     return reply === 'OK';
   }
@@ -136,7 +147,9 @@ export class RedisStore implements KvsStore {
     assertKey(key);
     const step = toStep(by);
     const ttl = toTtl(ttlMs);
-    return Number(await this.#script('increment', key, INCREMENT, [this.#prefix + key], [step, ttl]));
+    return Number(
+      await this.#script('increment', key, INCREMENT, [this.#prefix + key], [step, ttl]),
+    );
   }
 
   async ttl(key: string): Promise<number | undefined> {
@@ -154,7 +167,10 @@ export class RedisStore implements KvsStore {
     assertKey(key);
     assertValue(expected);
     const args = [Buffer.from(expected)];
-    return (await this.#script('deleteIfEquals', key, DELETE_IF_EQUALS, [this.#prefix + key], args)) === 1;
+    return (
+      (await this.#script('deleteIfEquals', key, DELETE_IF_EQUALS, [this.#prefix + key], args)) ===
+      1
+    );
   }
 
   async deleteMany(keys: readonly string[]): Promise<number> {
@@ -180,7 +196,9 @@ export class RedisStore implements KvsStore {
     const wanted = this.#prefix + toPrefix(prefix);
     const count = options?.batchSize ?? 1000;
     const match = escapeGlob(wanted) + '*';
-    const nodes = this.#run('scan', undefined, async (c) => (isCluster(c) ? c.nodes('master') : [c]));
+    const nodes = this.#run('scan', undefined, async (c) =>
+      isCluster(c) ? c.nodes('master') : [c],
+    );
     for (const node of await nodes) {
       let cursor = '0';
       do {
@@ -214,15 +232,22 @@ export class RedisStore implements KvsStore {
   }
 
   /** Runs one operation on the next client, counting it in flight and mapping its errors. */
-  #run<T>(operation: string, key: string | undefined, command: (client: Client) => Promise<T>): Promise<T> {
+  #run<T>(
+    operation: string,
+    key: string | undefined,
+    command: (client: Client) => Promise<T>,
+  ): Promise<T> {
     if (this.#closing !== undefined) return Promise.reject(new KvsClosedError(operation));
-    const client = this.#clients.length === 1 ? this.#clients[0]! : this.#clients[this.#turn++ % this.#clients.length]!;
+    const client =
+      this.#clients.length === 1
+        ? this.#clients[0]!
+        : this.#clients[this.#turn++ % this.#clients.length]!;
     this.#inflight++;
     let pending: Promise<T>;
     try {
       pending = command(client);
     } catch (err) {
-      pending = Promise.reject(err);
+      pending = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return pending.then(
       (value) => {
@@ -231,7 +256,11 @@ export class RedisStore implements KvsStore {
       },
       (err: unknown) => {
         this.#settle();
-        throw toKvsError(err, { ...this.#config, operation, ...(key === undefined ? {} : { key }) });
+        throw toKvsError(err, {
+          ...this.#config,
+          operation,
+          ...(key === undefined ? {} : { key }),
+        });
       },
     );
   }
@@ -241,7 +270,13 @@ export class RedisStore implements KvsStore {
   }
 
   /** Runs a Lua script by SHA, sending its source once more if Redis lost it (NOSCRIPT). */
-  #script(operation: string, key: string, script: RedisScript, keys: string[], args: (string | number | Buffer)[]) {
+  #script(
+    operation: string,
+    key: string,
+    script: RedisScript,
+    keys: string[],
+    args: (string | number | Buffer)[],
+  ) {
     return this.#run(operation, key, async (c) => {
       try {
         return await c.evalsha(script.sha, keys.length, ...keys, ...args);
@@ -265,6 +300,12 @@ export class RedisStore implements KvsStore {
     }
     return [...groups.values()];
   }
+}
+
+/** Disconnects at once: ioredis alone would leave a socket to a silent peer open for seconds. */
+function abandon(client: Client): void {
+  client.disconnect();
+  for (const node of isCluster(client) ? client.nodes() : [client]) node.stream?.destroy();
 }
 
 function isCluster(client: Client): client is Cluster {
