@@ -1,0 +1,11 @@
+/** The Nest module: registers stores, names them, and closes the ones it created on shutdown. */
+export { getKvsToken, KVS_STORE } from './kvs.constants.js';
+export { InjectKvs } from './kvs.decorator.js';
+export { KvsModule } from './kvs.module.js';
+export type {
+  KvsModuleAsyncOptions,
+  KvsModuleExtras,
+  KvsModuleOptions,
+  KvsModuleRootOptions,
+  KvsOptionsFactory,
+} from './kvs-module.options.js';

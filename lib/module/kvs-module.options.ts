@@ -1,0 +1,70 @@
+import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
+import {
+  KvsInvalidArgumentError,
+  type MemoryStoreOptions,
+  type RedisStoreOptions,
+} from '../store/index.js';
+import { show } from './kvs.constants.js';
+
+/** The store backends KvsModule can create. */
+export const KVS_STORE_TYPES = ['memory', 'redis'] as const;
+
+/** Options of one store: an in-process memory store, or a Redis store (which may wrap your client). */
+export type KvsModuleOptions =
+  ({ type: 'memory' } & MemoryStoreOptions) | ({ type: 'redis' } & RedisStoreOptions);
+
+/** Options known when the module is declared, in `forRoot` and `forRootAsync` alike. */
+export interface KvsModuleExtras {
+  /** Registers the store under `getKvsToken(name)`; omit it for the default store (`KVS_STORE`). */
+  name?: string;
+  /** Makes the store injectable in every module without importing KvsModule. Default false. */
+  isGlobal?: boolean;
+}
+
+/** Argument of `KvsModule.forRoot`. */
+export type KvsModuleRootOptions = KvsModuleOptions & KvsModuleExtras;
+
+/** Argument of `KvsModule.forRootAsync`: `imports`, then `useFactory` + `inject`, `useClass` or `useExisting`. */
+export type KvsModuleAsyncOptions = ConfigurableModuleAsyncOptions<
+  KvsModuleOptions,
+  'createKvsOptions'
+> &
+  KvsModuleExtras;
+
+/** A class that provides the options, for `forRootAsync({ useClass })` or `{ useExisting }`. */
+export interface KvsOptionsFactory {
+  /** The options of the store (memory or Redis). */
+  createKvsOptions(): Promise<KvsModuleOptions> | KvsModuleOptions;
+}
+
+/** Checks options before any store is created. Throws `KvsInvalidArgumentError` naming the fix. */
+export function assertKvsModuleOptions(options: unknown): asserts options is KvsModuleOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new KvsInvalidArgumentError(
+      `Invalid KvsModule options: expected an object such as { type: 'memory' } or { type: 'redis', url: 'redis://localhost:6379' }, got ${show(options)}.`,
+    );
+  }
+  const { type } = options as { type?: unknown };
+  if (!(KVS_STORE_TYPES as readonly unknown[]).includes(type)) {
+    throw new KvsInvalidArgumentError(
+      `Invalid KvsModule option type: expected one of ${KVS_STORE_TYPES.map((t) => `'${t}'`).join(', ')}, got ${show(type)}.`,
+    );
+  }
+}
+
+/** Checks that `forRootAsync` names exactly one source of options. */
+export function assertKvsAsyncOptions(options: KvsModuleAsyncOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new KvsInvalidArgumentError(
+      `Invalid KvsModule.forRootAsync options: expected an object such as { useFactory, inject }, got ${show(options)}.`,
+    );
+  }
+  const sources = (['useFactory', 'useClass', 'useExisting'] as const).filter(
+    (k) => options[k] !== undefined,
+  );
+  if (sources.length !== 1) {
+    throw new KvsInvalidArgumentError(
+      `KvsModule.forRootAsync needs exactly one of useFactory, useClass or useExisting, got ${sources.length === 0 ? 'none' : sources.join(' and ')}.`,
+    );
+  }
+}
