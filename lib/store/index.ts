@@ -14,7 +14,8 @@ export {
   type KvsErrorCode,
 } from './kvs.errors.js';
 export { createMemoryStore, MemoryStore, type MemoryStoreOptions } from './memory/memory.store.js';
-export { createRedisStore, RedisStore } from './redis/redis.store.js';
+export { createRedisStore, RedisStore, type ScriptArgument } from './redis/redis.store.js';
+export { defineScript, type RedisScript } from './redis/redis.scripts.js';
 export type { RedisNodeAddress, RedisStoreOptions } from './redis/redis.options.js';
 export {
   createTypedStore,

@@ -14,6 +14,9 @@ import { DELETE_IF_EQUALS, INCREMENT, type RedisScript } from './redis.scripts.j
 
 type Client = Redis | Cluster;
 
+/** An argument of a Lua script. */
+export type ScriptArgument = string | number | Buffer;
+
 /**
  * Creates a Redis store and resolves once Redis answers a PING. Rejects `KvsConnectionError`
  * within `connectTimeout` when it cannot, without leaking the connection.
@@ -211,6 +214,26 @@ export class RedisStore implements KvsStore {
     }
   }
 
+  /**
+   * Runs a Lua script atomically: by SHA, sending the source again if Redis lost it (after
+   * `SCRIPT FLUSH` or a restart). `keys` get the store's `keyPrefix`; on a Cluster they must share
+   * a hash tag. For extensions that need their own atomic step, such as rate limiting.
+   */
+  async evalScript(
+    script: RedisScript,
+    keys: readonly string[],
+    args: readonly ScriptArgument[],
+  ): Promise<unknown> {
+    keys.forEach((key, i) => assertKey(key, `keys[${i}]`));
+    return this.#script(
+      'evalScript',
+      keys[0] ?? '',
+      script,
+      keys.map((key) => this.#prefix + key),
+      args,
+    );
+  }
+
   async ping(): Promise<void> {
     await this.#run('ping', undefined, (c) => c.ping());
   }
@@ -274,8 +297,8 @@ export class RedisStore implements KvsStore {
     operation: string,
     key: string,
     script: RedisScript,
-    keys: string[],
-    args: (string | number | Buffer)[],
+    keys: readonly string[],
+    args: readonly ScriptArgument[],
   ) {
     return this.#run(operation, key, async (c) => {
       try {
