@@ -17,6 +17,7 @@ export { createMemoryStore, MemoryStore, type MemoryStoreOptions } from './memor
 export { createRedisStore, RedisStore, type ScriptArgument } from './redis/redis.store.js';
 export { defineScript, type RedisScript } from './redis/redis.scripts.js';
 export type { RedisNodeAddress, RedisStoreOptions } from './redis/redis.options.js';
+export { MAX_KEY_BYTES, MAX_VALUE_BYTES } from './kvs.validation.js';
 export {
   createTypedStore,
   jsonCodec,

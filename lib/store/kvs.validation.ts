@@ -1,10 +1,23 @@
 import { KvsInvalidArgumentError } from './kvs.errors.js';
 
-/** Checks a key: a non-empty string. */
+/** Longest key accepted, in UTF-8 bytes (8 KiB): long keys cost memory and time on every access. */
+export const MAX_KEY_BYTES = 8 * 1024;
+
+/** Largest value accepted, in bytes: 512 MiB, Redis's largest string (proto-max-bulk-len). */
+export const MAX_VALUE_BYTES = 512 * 1024 * 1024;
+
+/** Checks a key: a non-empty string of at most {@link MAX_KEY_BYTES} UTF-8 bytes. */
 export function assertKey(key: unknown, argument = 'key'): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) {
     throw new KvsInvalidArgumentError(
       `Invalid ${argument}: expected a non-empty string, got ${describe(key)}.`,
+    );
+  }
+  // A UTF-16 code unit takes at most 3 UTF-8 bytes, so short keys skip the byte count.
+  if (key.length * 3 > MAX_KEY_BYTES && Buffer.byteLength(key) > MAX_KEY_BYTES) {
+    throw new KvsInvalidArgumentError(
+      `Invalid ${argument}: ${Buffer.byteLength(key)} bytes is longer than the limit of ` +
+        `${MAX_KEY_BYTES} bytes. Hash long identifiers into the key instead.`,
     );
   }
 }
@@ -36,6 +49,12 @@ export function assertValue(value: unknown): asserts value is Uint8Array {
     throw new KvsInvalidArgumentError(
       `Invalid value: expected bytes (Buffer or Uint8Array), got ${describe(value)}. ` +
         'Encode it first, e.g. Buffer.from(text), or use createTypedStore() for JSON and strings.',
+    );
+  }
+  if (value.byteLength > MAX_VALUE_BYTES) {
+    throw new KvsInvalidArgumentError(
+      `Invalid value: ${value.byteLength} bytes is larger than the limit of ${MAX_VALUE_BYTES} ` +
+        'bytes (512 MiB). Split it over several keys.',
     );
   }
 }

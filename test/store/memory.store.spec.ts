@@ -29,6 +29,21 @@ describe('memory store', () => {
     await store.close();
   });
 
+  it('stays within maxEntries under many keys and keeps a key that is used', async () => {
+    const store = createMemoryStore({ maxEntries: 100 });
+    await store.set('hot', Buffer.from('h'));
+    for (let i = 0; i < 5000; i++) {
+      await store.set(`cold:${i}`, Buffer.from('c'));
+      expect(await store.has('hot')).toBe(true);
+      await store.get('hot');
+      expect(store.size).toBeLessThanOrEqual(100);
+    }
+    expect(store.size).toBe(100);
+    expect(await store.has('cold:0')).toBe(false);
+    expect(await store.has('cold:4999')).toBe(true);
+    await store.close();
+  });
+
   it('sweeps expired entries in bounded batches without reads', async () => {
     const c = manualClock();
     const store = new MemoryStore({ clock: c.now, sweepIntervalMs: 0, sweepBatchSize: 1000 });

@@ -3,7 +3,14 @@
  * supplies a factory and a way to move time (an injected clock, or real waiting for Redis).
  */
 import { describe, expect, it, beforeEach, afterEach } from '@jest/globals';
-import { KvsError, isKvsError, type KvsErrorCode, type KvsStore } from '../../lib/index.js';
+import {
+  isKvsError,
+  KvsError,
+  MAX_KEY_BYTES,
+  MAX_VALUE_BYTES,
+  type KvsErrorCode,
+  type KvsStore,
+} from '../../lib/index.js';
 
 export interface ConformanceTarget {
   /** A fresh, empty store (as far as its own keys go). */
@@ -174,6 +181,23 @@ export function describeStoreConformance(name: string, target: ConformanceTarget
         );
         expect(err.message).toMatch(/ttlMs/);
         await rejectsWith(store.increment('n', 1, ttl as number), 'KVS_INVALID_ARGUMENT');
+        expect(await store.has('k')).toBe(false);
+      });
+
+      it('rejects a key over MAX_KEY_BYTES and accepts one at the limit', async () => {
+        const atLimit = 'k'.repeat(MAX_KEY_BYTES);
+        await store.set(atLimit, bytes('v'));
+        expect((await store.get(atLimit)).toString()).toBe('v');
+        const err = await rejectsWith(store.set(atLimit + 'k', bytes('v')), 'KVS_INVALID_ARGUMENT');
+        expect(err.message).toMatch(/8192 bytes/);
+        // Multi-byte characters count in UTF-8 bytes.
+        await rejectsWith(store.get('é'.repeat(MAX_KEY_BYTES / 2 + 1)), 'KVS_INVALID_ARGUMENT');
+      });
+
+      it('rejects a value over MAX_VALUE_BYTES before any I/O', async () => {
+        const huge = new Uint8Array(new ArrayBuffer(MAX_VALUE_BYTES + 1));
+        const err = await rejectsWith(store.set('k', huge), 'KVS_INVALID_ARGUMENT');
+        expect(err.message).toMatch(/512 MiB/);
         expect(await store.has('k')).toBe(false);
       });
 

@@ -13,7 +13,10 @@ import { addToInteger } from '../kvs.integer.js';
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
-  /** Most entries kept; past it the least recently used entry is evicted. Default: no limit. */
+  /**
+   * Most entries kept; past it an entry not used recently is evicted (second-chance LRU: a read
+   * or write marks an entry, and eviction passes over marked entries once). Default: no limit.
+   */
   maxEntries?: number;
   /** Milliseconds now, monotonic. Inject one in tests to move time without sleeping. */
   clock?: () => number;
@@ -27,6 +30,8 @@ interface Entry {
   value: Buffer;
   /** Clock reading at which the entry expires; 0 = never. */
   expiresAt: number;
+  /** Used since eviction last passed over it. */
+  used: boolean;
 }
 
 /** Creates an in-process store: fast, but not shared across processes. */
@@ -242,20 +247,30 @@ export class MemoryStore implements KvsStore {
       this.#map.delete(key);
       return undefined;
     }
-    if (touch && this.#maxEntries !== Infinity) {
-      this.#map.delete(key);
-      this.#map.set(key, entry);
-    }
+    if (touch) entry.used = true;
     return entry;
   }
 
   #write(key: string, value: Buffer, ttl: number): void {
     const expiresAt = ttl === 0 ? 0 : this.#now() + ttl;
-    this.#map.delete(key);
-    this.#map.set(key, { value, expiresAt });
-    if (this.#map.size > this.#maxEntries) {
-      const oldest = this.#map.keys().next();
-      if (oldest.done !== true) this.#map.delete(oldest.value);
+    const entry = this.#map.get(key);
+    if (entry !== undefined) {
+      entry.value = value;
+      entry.expiresAt = expiresAt;
+      entry.used = true;
+      return;
+    }
+    this.#map.set(key, { value, expiresAt, used: false });
+    if (this.#map.size > this.#maxEntries) this.#evict();
+  }
+
+  /** Evicts the oldest entry not used since the last pass; used ones move to the back, unmarked. */
+  #evict(): void {
+    for (const [key, entry] of this.#map) {
+      this.#map.delete(key);
+      if (!entry.used) return;
+      entry.used = false;
+      this.#map.set(key, entry);
     }
   }
 
@@ -268,9 +283,9 @@ function isExpired(entry: Entry, now: number): boolean {
   return entry.expiresAt !== 0 && entry.expiresAt <= now;
 }
 
-/** A private copy of `value`, outside Node's shared allocation pool so it pins nothing else. */
+/** A private copy of `value` (small ones come from Node's buffer pool, as `Buffer.from` does). */
 function copyOf(value: Uint8Array): Buffer {
-  const copy = Buffer.allocUnsafeSlow(value.byteLength);
+  const copy = Buffer.allocUnsafe(value.byteLength);
   copy.set(value);
   return copy;
 }

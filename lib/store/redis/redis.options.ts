@@ -153,7 +153,7 @@ export function resolveRedisConfig(options: RedisStoreOptions): RedisStoreConfig
     kind: 'standalone',
     target: endpoint.target,
     secrets: endpoint.secrets,
-    createClient: () => new Redis({ ...base, ...endpoint.options }),
+    createClient: () => new Redis(mergeTls({ ...base, ...endpoint.options }, options.redisOptions)),
   };
 }
 
@@ -332,6 +332,12 @@ function checkAddress(node: unknown, argument: string): RedisNodeAddress {
     );
   }
   return { host: n.host, port: n.port as number };
+}
+
+/** Keeps TLS settings the caller gave in `redisOptions` (a CA, client certificates) over the URL's. */
+function mergeTls(options: RedisOptions, extra: RedisOptions | undefined): RedisOptions {
+  if (options.tls === undefined || extra?.tls === undefined) return options;
+  return { ...options, tls: { ...options.tls, ...extra.tls } };
 }
 
 /** `options` without where to connect: the credentials and settings a node URL carries. */

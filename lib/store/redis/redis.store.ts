@@ -28,6 +28,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Redi
     ? Array.from({ length: config.poolSize }, () => config.createClient!())
     : [config.client!];
   const store = new RedisStore(config, clients, owned);
+  // ioredis reports why a connection failed (TLS, auth) as an event; the promise only says "closed".
+  let cause: unknown;
+  const remember = (err: unknown) => (cause = err);
+  if (owned) for (const c of clients) c.on('error', remember);
   try {
     await withTimeout(
       Promise.all(clients.map((c) => (owned ? c.connect().then(() => c.ping()) : c.ping()))),
@@ -35,12 +39,18 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Redi
     );
   } catch (err) {
     if (owned) for (const c of clients) abandon(c);
-    const reason = err instanceof Error ? scrub(err.message, config.secrets) : 'unknown error';
+    const why = cause ?? err;
+    const reason =
+      why instanceof Error
+        ? scrub(why.message, config.secrets).replace(/\.$/, '')
+        : 'unknown error';
     throw new KvsConnectionError(
       `Cannot connect to Redis at ${config.target} within ${config.connectTimeout} ms (connectTimeout): ${reason}. ` +
         'Check that the server runs and that the URL and credentials are right.',
-      { cause: err },
+      { cause: why },
     );
+  } finally {
+    for (const c of clients) c.off('error', remember);
   }
   return store;
 }
