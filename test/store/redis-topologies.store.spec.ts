@@ -1,0 +1,61 @@
+/**
+ * The conformance suite, unchanged, on a real Redis Cluster (3 masters with a replica each) and a
+ * real Sentinel set (a master, a replica, three sentinels), plus what only those topologies have.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createRedisStore } from '../../lib/index.js';
+import {
+  startCluster,
+  startSentinel,
+  stopAll,
+  type RedisCluster,
+  type RedisSentinelSet,
+} from '../support/redis-servers.js';
+import { describeStoreConformance } from './store.conformance.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+let cluster: RedisCluster;
+let sentinel: RedisSentinelSet;
+beforeAll(async () => {
+  [cluster, sentinel] = await Promise.all([startCluster(), startSentinel()]);
+}, 90_000);
+afterAll(async () => {
+  await stopAll();
+}, 30_000);
+
+describeStoreConformance('redis cluster', {
+  advance: sleep,
+  create: async () => {
+    await cluster.flushAll();
+    return createRedisStore({ cluster: { nodes: cluster.urls }, keyPrefix: 'c*[' });
+  },
+});
+
+describeStoreConformance('redis sentinel', {
+  advance: sleep,
+  create: async () => {
+    await sentinel.master.cli('FLUSHALL');
+    return createRedisStore({
+      sentinel: { sentinels: sentinel.sentinelAddresses, name: sentinel.masterName },
+      keyPrefix: 's:',
+    });
+  },
+});
+
+describe('redis cluster specifics', () => {
+  it('spreads keys over every master and lists them all, sorted, from one call', async () => {
+    await cluster.flushAll();
+    const store = await createRedisStore({ cluster: { nodes: cluster.startupNodes } });
+    const keys = Array.from({ length: 200 }, (_, i) => `k${String(i).padStart(3, '0')}`);
+    await Promise.all(keys.map((k) => store.set(k, Buffer.from(k))));
+    const masters = await cluster.masters();
+    const sizes = await Promise.all(masters.map(async (m) => Number(await m.cli('DBSIZE'))));
+    expect(sizes.filter((n) => n > 0)).toHaveLength(3);
+    expect(await store.list('k')).toEqual(keys);
+    const values = await store.getMany(keys);
+    expect(values.map((v) => v?.toString())).toEqual(keys);
+    expect(await store.deleteMany(keys)).toBe(200);
+    await store.close();
+  });
+});
