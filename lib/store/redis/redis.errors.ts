@@ -3,7 +3,7 @@ import { counterRangeError, notIntegerError } from '../kvs.integer.js';
 import { KvsValueTypeError } from '../kvs.errors.js';
 
 const CONNECTION_FAILURE =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|EPIPE|Connection is closed|Stream isn't writeable|connect ETIMEDOUT|Reached the max retries|CLUSTERDOWN|LOADING|MASTERDOWN|READONLY|TRYAGAIN|Failed to refresh slots|None of startup nodes|All sentinels are unreachable|Connection in subscriber mode/;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|EPIPE|Connection is closed|Stream isn't writeable|connect ETIMEDOUT|Reached the max retries|CLUSTERDOWN|LOADING|MASTERDOWN|READONLY|TRYAGAIN|Failed to refresh slots|None of startup nodes|All sentinels are unreachable|Connection in subscriber mode|^MOVED |^ASK |Too many Cluster redirections|Cluster is ended/;
 
 /** What a failing Redis command is turned into, without secrets in the message. */
 export interface ErrorContext {

@@ -14,6 +14,10 @@ import { DELETE_IF_EQUALS, INCREMENT, type RedisScript } from './redis.scripts.j
 
 type Client = Redis | Cluster;
 
+/** Cluster replies meaning a command was not executed and may be sent again. */
+const NOT_EXECUTED = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /;
+const CLUSTER_RETRIES = 4;
+
 /** An argument of a Lua script. */
 export type ScriptArgument = string | number | Buffer;
 
@@ -276,13 +280,7 @@ export class RedisStore implements KvsStore {
         ? this.#clients[0]!
         : this.#clients[this.#turn++ % this.#clients.length]!;
     this.#inflight++;
-    let pending: Promise<T>;
-    try {
-      pending = command(client);
-    } catch (err) {
-      pending = Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-    return pending.then(
+    return this.#attempt(client, command, 1).then(
       (value) => {
         this.#settle();
         return value;
@@ -296,6 +294,30 @@ export class RedisStore implements KvsStore {
         });
       },
     );
+  }
+
+  /**
+   * Sends a command. On a Cluster, a MOVED/ASK/TRYAGAIN reply means the command did not run (a
+   * failover or resharding is under way; ioredis follows redirects of auto-pipelined batches only
+   * when the whole batch moved), so it is safe to send again, a few times, after a short pause.
+   */
+  #attempt<T>(
+    client: Client,
+    command: (client: Client) => Promise<T>,
+    attempt: number,
+  ): Promise<T> {
+    let pending: Promise<T>;
+    try {
+      pending = command(client);
+    } catch (err) {
+      pending = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    if (!isCluster(client) || attempt > CLUSTER_RETRIES) return pending;
+    return pending.catch(async (err: unknown) => {
+      if (!(err instanceof Error) || !NOT_EXECUTED.test(err.message)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      return this.#attempt(client, command, attempt + 1);
+    });
   }
 
   #settle(): void {
