@@ -28,7 +28,14 @@ describeStoreConformance('redis cluster', {
   advance: sleep,
   create: async () => {
     await cluster.flushAll();
-    return createRedisStore({ cluster: { nodes: cluster.urls }, keyPrefix: 'c*[' });
+    const nodes = cluster.urls; // e.g. ['redis://10.0.0.1:6379', 'redis://10.0.0.2:6379']
+    // readme: cluster
+    const store = await createRedisStore({
+      cluster: { nodes }, // node URLs (credentials from the first) or { host, port }
+      keyPrefix: 'c*[',
+    });
+    // readme: end
+    return store;
   },
 });
 
@@ -36,10 +43,14 @@ describeStoreConformance('redis sentinel', {
   advance: sleep,
   create: async () => {
     await sentinel.master.cli('FLUSHALL');
-    return createRedisStore({
-      sentinel: { sentinels: sentinel.sentinelAddresses, name: sentinel.masterName },
+    const sentinels = sentinel.sentinelAddresses; // e.g. [{ host: '10.0.0.5', port: 26379 }]
+    // readme: sentinel
+    const store = await createRedisStore({
+      sentinel: { sentinels, name: 'mymaster' }, // + password / sentinelPassword if required
       keyPrefix: 's:',
     });
+    // readme: end
+    return store;
   },
 });
 
