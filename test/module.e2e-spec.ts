@@ -3,8 +3,11 @@
  * suite starts), no mocks. Each scenario declares its own tiny app module.
  */
 import {
+  ConsoleLogger,
   Injectable,
+  Logger,
   Module,
+  type LoggerService,
   type BeforeApplicationShutdown,
   type INestApplicationContext,
   type OnModuleDestroy,
@@ -397,3 +400,34 @@ describe('Redis unreachable at startup', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
+
+describe('Redis lost while the app runs', () => {
+  it('logs the connection problem once per cause and interval, without the password', async () => {
+    const lines: string[] = [];
+    const capture = { log() {}, error() {}, warn: (m: unknown) => void lines.push(String(m)) };
+    const own = await startRedis({ password: 'pw-that-must-not-leak' });
+    try {
+      await boot([KvsModule.forRoot({ type: 'redis', url: own.url, name: 'logged' })]);
+      // After compile(): @nestjs/testing installs its own logger while compiling.
+      Logger.overrideLogger(capture as unknown as LoggerService);
+      await own.kill();
+      await waitFor(() => lines.length > 0);
+      // ioredis retries the connection many times a second; the log holds them back.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/Redis connection problem/);
+      expect(lines.join('\n')).not.toContain('pw-that-must-not-leak');
+    } finally {
+      Logger.overrideLogger(new ConsoleLogger());
+      await own.stop();
+    }
+  });
+});
+
+async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

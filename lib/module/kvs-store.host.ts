@@ -1,6 +1,7 @@
-import type { OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { createMemoryStore, createRedisStore, type KvsStore } from '../store/index.js';
 import { assertKvsModuleOptions, type KvsModuleOptions } from './kvs-module.options.js';
+import { ThrottledLog } from './throttled-log.js';
 
 /**
  * Creates the store of one KvsModule registration, holds it, and closes it when the application
@@ -20,14 +21,24 @@ export class KvsStoreHost implements OnApplicationShutdown {
    * Creates the store `options` describe; a Redis store resolves once Redis answers a PING and
    * rejects `KvsConnectionError` otherwise.
    */
-  static async create(options: KvsModuleOptions): Promise<KvsStoreHost> {
+  static async create(options: KvsModuleOptions, name?: string): Promise<KvsStoreHost> {
     assertKvsModuleOptions(options);
     if (options.type === 'memory') {
       const { type: _memory, ...memory } = options;
       return new KvsStoreHost(createMemoryStore(memory), true);
     }
     const { type: _redis, ...redis } = options;
-    return new KvsStoreHost(await createRedisStore(redis), redis.client === undefined);
+    // Connection trouble is logged, a line per cause per 10 s, unless you handle it yourself.
+    const log = new ThrottledLog(
+      new Logger(name === undefined ? 'KvsModule' : `KvsModule:${name}`),
+    );
+    const onError =
+      redis.onError ??
+      ((err) => log.warn(err.code, () => `Redis connection problem: ${err.message}`));
+    return new KvsStoreHost(
+      await createRedisStore({ ...redis, onError }),
+      redis.client === undefined,
+    );
   }
 
   /** Closes the store: waits for operations in flight, then quits the connections it opened. */

@@ -32,7 +32,7 @@ function storeProviders(name: string | undefined): Provider[] {
       provide: host,
       useFactory: (options: KvsModuleOptions, app: ModulesContainer): Promise<KvsStoreHost> => {
         claimKvsName(app, name);
-        return KvsStoreHost.create(options);
+        return KvsStoreHost.create(options, name);
       },
       inject: [KVS_MODULE_OPTIONS, ModulesContainer],
     },
