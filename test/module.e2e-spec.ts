@@ -7,7 +7,6 @@ import {
   Injectable,
   Logger,
   Module,
-  type LoggerService,
   type BeforeApplicationShutdown,
   type INestApplicationContext,
   type OnModuleDestroy,
@@ -409,7 +408,7 @@ describe('Redis lost while the app runs', () => {
     try {
       await boot([KvsModule.forRoot({ type: 'redis', url: own.url, name: 'logged' })]);
       // After compile(): @nestjs/testing installs its own logger while compiling.
-      Logger.overrideLogger(capture as unknown as LoggerService);
+      Logger.overrideLogger(capture);
       await own.kill();
       await waitFor(() => lines.length > 0);
       // ioredis retries the connection many times a second; the log holds them back.
