@@ -1,0 +1,127 @@
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import {
+  KvsInvalidArgumentError,
+  KvsValueTypeError,
+  MemoryStore,
+  RedisStore,
+  type KvsStore,
+} from '../../store/index.js';
+import { MemoryThrottles } from './throttler.memory.js';
+import type { ThrottlerRecord } from './throttler.record.js';
+import { THROTTLE } from './throttler.script.js';
+
+/** Options of {@link KvsThrottlerStorage}. */
+export interface KvsThrottlerStorageOptions {
+  /** Prepended to the Redis keys: `<prefix>{<key>}:<throttler>:h|s`. Default `'throttler:'`. */
+  prefix?: string;
+  /**
+   * Milliseconds since the epoch, for tests that move time. Default: the Redis server's clock on
+   * Redis (so app servers' clocks never matter), `Date.now` in memory.
+   */
+  clock?: () => number;
+  /** Memory only: most keys tracked; past it the least recently used is forgotten. Default 100000. */
+  maxKeys?: number;
+}
+
+/**
+ * @nestjs/throttler's `ThrottlerStorage` on a nestjs-kvs store, with throttler's own semantics
+ * (sliding log of hits, blocking, `timeToExpire` and `timeToBlockExpire` in seconds). On Redis
+ * each decision is one Lua script, atomic across every instance of the app; on the memory store
+ * it is a synchronous step in this process. Pass it as `storage` to `ThrottlerModule.forRoot()`.
+ */
+export class KvsThrottlerStorage implements ThrottlerStorage {
+  readonly #redis: RedisStore | undefined;
+  readonly #memory: MemoryThrottles | undefined;
+  readonly #prefix: string;
+  readonly #clock: (() => number) | undefined;
+
+  /** `store`: a Redis or memory store, e.g. `app.get(KVS_STORE)`. */
+  constructor(store: KvsStore, options: KvsThrottlerStorageOptions = {}) {
+    const { prefix = 'throttler:', clock, maxKeys = 100_000 } = options;
+    if (typeof prefix !== 'string') {
+      throw new KvsInvalidArgumentError(
+        `Invalid KvsThrottlerStorage prefix: expected a string such as 'throttler:', got ${typeof prefix}.`,
+      );
+    }
+    if (clock !== undefined && typeof clock !== 'function') {
+      throw new KvsInvalidArgumentError(
+        'Invalid KvsThrottlerStorage clock: expected a function returning epoch ms, such as Date.now.',
+      );
+    }
+    if (!(Number.isSafeInteger(maxKeys) && maxKeys >= 1)) {
+      throw new KvsInvalidArgumentError(
+        `Invalid KvsThrottlerStorage maxKeys: expected a whole number >= 1, got ${String(maxKeys)}.`,
+      );
+    }
+    if (store instanceof RedisStore) this.#redis = store;
+    else if (store instanceof MemoryStore) this.#memory = new MemoryThrottles(maxKeys);
+    else {
+      throw new KvsInvalidArgumentError(
+        'KvsThrottlerStorage needs a RedisStore (shared by every instance) or a MemoryStore (this process only), such as the store KvsModule registers (KVS_STORE).',
+      );
+    }
+    this.#prefix = prefix;
+    this.#clock = clock;
+  }
+
+  /**
+   * Counts a hit of `key` for `throttlerName` and decides. `ttl` and `blockDuration` in ms; the
+   * record's `timeToExpire` and `timeToBlockExpire` in seconds, as the guard expects.
+   */
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerRecord> {
+    const ttlMs = toMs('ttl', ttl, false);
+    const blockMs = toMs('blockDuration', blockDuration, true);
+    if (typeof limit !== 'number' || Number.isNaN(limit)) {
+      throw new KvsInvalidArgumentError(
+        `Invalid throttler limit: expected a number of requests, got ${String(limit)}.`,
+      );
+    }
+    if (this.#memory !== undefined) {
+      const now = (this.#clock ?? Date.now)();
+      return this.#memory.increment(`${throttlerName}\u0000${key}`, now, ttlMs, limit, blockMs);
+    }
+    const base = `${this.#prefix}{${key}}:${throttlerName}`;
+    const now = this.#clock === undefined ? '' : Math.floor(this.#clock());
+    const reply = await this.#redis!.evalScript(
+      THROTTLE,
+      [`${base}:h`, `${base}:s`],
+      [ttlMs, limit, blockMs, now],
+    );
+    return toRecord(reply);
+  }
+}
+
+/** A duration in whole ms: finite and > 0 (or >= 0 when `zeroOk`), rounded up. */
+function toMs(name: string, value: unknown, zeroOk: boolean): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < 0 ||
+    (!zeroOk && value === 0)
+  ) {
+    throw new KvsInvalidArgumentError(
+      `Invalid throttler ${name}: expected a finite number of milliseconds ${zeroOk ? '>= 0' : '> 0'}, got ${String(value)}. Throttler 6 takes ms (e.g. ttl: 60_000).`,
+    );
+  }
+  return Math.ceil(value);
+}
+
+function toRecord(reply: unknown): ThrottlerRecord {
+  if (!isReply(reply)) {
+    throw new KvsValueTypeError(
+      'Unexpected reply from the throttler script; another program may be writing to its keys. Give KvsThrottlerStorage its own prefix.',
+    );
+  }
+  const [totalHits, timeToExpire, isBlocked, timeToBlockExpire] = reply;
+  return { totalHits, timeToExpire, isBlocked: isBlocked === 1, timeToBlockExpire };
+}
+
+function isReply(reply: unknown): reply is [number, number, number, number] {
+  return Array.isArray(reply) && reply.length === 4 && reply.every((n) => typeof n === 'number');
+}
