@@ -61,6 +61,11 @@ export interface KvsStore extends ListableStore {
    * key keeps its TTL. Rejects `KvsValueTypeError` when the value is not a decimal integer.
    */
   increment(key: string, by?: number, ttlMs?: number): Promise<number>;
+  /**
+   * Gives an existing key a new TTL without touching its value (0: never expires). Resolves true
+   * when the key existed. Atomic: it never undoes a concurrent write, as a read + set would.
+   */
+  expire(key: string, ttlMs: number): Promise<boolean>;
   /** Remaining time to live in ms; `Infinity` when the key never expires; `undefined` if missing. */
   ttl(key: string): Promise<number | undefined>;
   /** Deletes `key` only while it still holds `expected` (a lock release). True when it deleted. */

@@ -3,7 +3,7 @@
  * real Sentinel set (a master, a replica, three sentinels), plus what only those topologies have.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createRedisStore } from '../../lib/index.js';
+import { createRedisStore, defineScript } from '../../lib/index.js';
 import {
   startCluster,
   startSentinel,
@@ -11,7 +11,7 @@ import {
   type RedisCluster,
   type RedisSentinelSet,
 } from '../support/redis-servers.js';
-import { describeStoreConformance } from './store.conformance.js';
+import { describeStoreConformance, rejectsWith } from './store.conformance.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -67,6 +67,21 @@ describe('redis cluster specifics', () => {
     const values = await store.getMany(keys);
     expect(values.map((v) => v?.toString())).toEqual(keys);
     expect(await store.deleteMany(keys)).toBe(200);
+    await store.close();
+  });
+
+  it('runs scripts over hash-tagged keys and names the fix for keys in different slots', async () => {
+    const store = await createRedisStore({ cluster: { nodes: cluster.startupNodes } });
+    const both = defineScript(
+      `return redis.call('SET', KEYS[1], ARGV[1]) and redis.call('SET', KEYS[2], ARGV[1])`,
+    );
+    await store.evalScript(both, ['{user:1}:a', '{user:1}:b'], ['v']);
+    expect((await store.get('{user:1}:b')).toString()).toBe('v');
+    const err = await rejectsWith(
+      store.evalScript(both, ['a', 'b'], ['v']),
+      'KVS_INVALID_ARGUMENT',
+    );
+    expect(err.message).toMatch(/hash tag/);
     await store.close();
   });
 });

@@ -143,6 +143,21 @@ export function describeStoreConformance(name: string, target: ConformanceTarget
         expect(await store.tryGet('k')).toBeUndefined();
       });
 
+      it('expire sets a new TTL without touching the value, and 0 removes it', async () => {
+        await store.set('k', bytes('v'), 50);
+        expect(await store.expire('k', 0)).toBe(true);
+        expect(await store.ttl('k')).toBe(Infinity);
+        expect(await store.expire('k', 60_000)).toBe(true);
+        expect(await store.ttl('k')).toBeGreaterThan(50_000);
+        expect(await store.expire('k', 50)).toBe(true);
+        expect(await store.expire('missing', 1000)).toBe(false);
+        expect(await store.expire('missing', 0)).toBe(false);
+        await target.advance(200);
+        expect(await store.has('k')).toBe(false);
+        expect(await store.expire('k', 1000)).toBe(false);
+        await rejectsWith(store.expire('k', -1), 'KVS_INVALID_ARGUMENT');
+      });
+
       it('replaces the TTL on overwrite, and a set without TTL clears it', async () => {
         await store.set('k', bytes('v'), 50);
         await store.set('k', bytes('w'));
@@ -366,6 +381,7 @@ export function describeStoreConformance(name: string, target: ConformanceTarget
           store.take('k'),
           store.increment('n'),
           store.ttl('k'),
+          store.expire('k', 1000),
           store.getMany(['k']),
           store.deleteIfEquals('k', bytes('v')),
           store.deleteMany(['k']),

@@ -32,6 +32,7 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
     .tuple(key, fc.integer({ min: -5, max: 5 }), ttl)
     .map(([k, by, t]) => op(`increment(${k},${by})`, (s) => s.increment(k, by, t))),
   key.map((k) => op(`ttl(${k})`, async (s) => ttlKind(await s.ttl(k)))),
+  fc.tuple(key, ttl).map(([k, t]) => op(`expire(${k},${t})`, (s) => s.expire(k, t))),
   prefix.map((p) => op(`list(${p})`, (s) => s.list(p))),
   fc.array(key, { maxLength: 4 }).map((ks) => op(`getMany(${ks.join()})`, (s) => s.getMany(ks))),
   fc

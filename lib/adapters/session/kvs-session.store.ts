@@ -7,7 +7,6 @@ import {
   type KvsSessionStoreOptions,
   type ResolvedSessionOptions,
 } from './kvs-session.options.js';
-import { extendExpiry } from './session.expiry.js';
 
 type Callback<T = void> = (err: unknown, result?: T) => void;
 
@@ -126,7 +125,7 @@ export class KvsSessionStore extends Store {
     if (ttl <= 0) return this.#destroy(sid);
     const user = this.#options.userId?.(data);
     if (user !== undefined) await this.#store.set(this.#indexKey(user, sid), EMPTY, ttl);
-    await extendExpiry(this.#store, this.#key(sid), ttl);
+    await this.#store.expire(this.#key(sid), ttl);
   }
 
   async #all(): Promise<Record<string, SessionData>> {

@@ -155,6 +155,15 @@ export class MemoryStore implements KvsStore {
     return next;
   }
 
+  async expire(key: string, ttlMs: number): Promise<boolean> {
+    assertKey(key);
+    const ttl = toTtl(ttlMs);
+    const entry = this.#read(key, 'expire', false);
+    if (entry === undefined) return false;
+    entry.expiresAt = ttl === 0 ? 0 : this.#now() + ttl;
+    return true;
+  }
+
   async ttl(key: string): Promise<number | undefined> {
     assertKey(key);
     const entry = this.#read(key, 'ttl', false);

@@ -6,6 +6,10 @@ export interface RedisScript {
   readonly sha: string;
 }
 
+/**
+ * Defines a Lua script for {@link RedisStore.evalScript}; its SHA-1 is computed once, here.
+ * Scripts should touch only the keys passed to them (on a Cluster: keys sharing a hash tag).
+ */
 export function defineScript(source: string): RedisScript {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
@@ -26,6 +30,13 @@ if existed == 0 and tonumber(ARGV[2]) > 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return redis.call('GET', KEYS[1])
+`);
+
+/** PERSIST that tells an existing key without a TTL (1) from a missing key (0). */
+export const PERSIST = defineScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('PERSIST', KEYS[1])
+return 1
 `);
 
 /** DEL only while the key still holds the expected value (a lock release). */

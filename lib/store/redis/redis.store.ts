@@ -1,6 +1,11 @@
 import calculateSlot from 'cluster-key-slot';
 import type { Cluster, Redis } from 'ioredis';
-import { KvsClosedError, KvsConnectionError, KvsNotFoundError } from '../kvs.errors.js';
+import {
+  KvsClosedError,
+  KvsConnectionError,
+  KvsInvalidArgumentError,
+  KvsNotFoundError,
+} from '../kvs.errors.js';
 import type { KvsStore, ScanOptions } from '../kvs.interfaces.js';
 import { assertKey, assertKeys, assertValue, toPrefix, toStep, toTtl } from '../kvs.validation.js';
 import { compareKeys } from '../memory/memory.store.js';
@@ -10,7 +15,7 @@ import {
   type RedisStoreOptions,
 } from './redis.options.js';
 import { scrub, toKvsError } from './redis.errors.js';
-import { DELETE_IF_EQUALS, INCREMENT, type RedisScript } from './redis.scripts.js';
+import { DELETE_IF_EQUALS, INCREMENT, PERSIST, type RedisScript } from './redis.scripts.js';
 
 type Client = Redis | Cluster;
 
@@ -169,6 +174,15 @@ export class RedisStore implements KvsStore {
     );
   }
 
+  async expire(key: string, ttlMs: number): Promise<boolean> {
+    assertKey(key);
+    const ttl = toTtl(ttlMs);
+    if (ttl !== 0) {
+      return (await this.#run('expire', key, (c) => c.pexpire(this.#prefix + key, ttl))) === 1;
+    }
+    return (await this.#script('expire', key, PERSIST, [this.#prefix + key], [])) === 1;
+  }
+
   async ttl(key: string): Promise<number | undefined> {
     assertKey(key);
     const ms = await this.#run('ttl', key, (c) => c.pttl(this.#prefix + key));
@@ -239,6 +253,12 @@ export class RedisStore implements KvsStore {
     args: readonly ScriptArgument[],
   ): Promise<unknown> {
     keys.forEach((key, i) => assertKey(key, `keys[${i}]`));
+    if (keys.length > 1 && this.#bySlot(keys).length > 1) {
+      throw new KvsInvalidArgumentError(
+        'Invalid keys: on a Redis Cluster the keys of one script must share a hash slot. ' +
+          'Give them a common hash tag, e.g. "{user:42}:count" and "{user:42}:stamp".',
+      );
+    }
     return this.#script(
       'evalScript',
       keys[0] ?? '',
