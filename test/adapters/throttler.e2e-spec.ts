@@ -174,7 +174,7 @@ describe('with @nestjs/throttler itself (in a plain Node process)', () => {
         process.execPath,
         [
           '--import',
-          './test/adapters/support/ts-register.mjs',
+          './test/support/ts-register.mjs',
           'test/adapters/throttler/throttler.peer.ts',
           file,
         ],

@@ -1,8 +1,8 @@
 /**
  * The checks that need @nestjs/throttler itself at run time. Run by throttler.e2e-spec.ts in a
- * plain Node process (see ../support/ts-hooks.mjs for why not in Jest):
+ * plain Node process (see ../../support/ts-hooks.mjs for why not in Jest):
  *
- *   REDIS_URL=redis://... node --import ./test/adapters/support/ts-register.mjs \
+ *   REDIS_URL=redis://... node --import ./test/support/ts-register.mjs \
  *     test/adapters/throttler/throttler.peer.ts <result.json>
  *
  * Writes `{ [check]: result }` as JSON; the Jest suite asserts on it.

@@ -4,7 +4,7 @@
  * Nest 12, which is ESM only; Node >= 20.19 allows that, Jest's module system (before Node 24.9)
  * does not. Each .ts file is transpiled on its own (the repo uses isolatedModules), no type check.
  *
- *   node --import ./test/adapters/support/ts-register.mjs some-file.ts
+ *   node --import ./test/support/ts-register.mjs some-file.ts
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';

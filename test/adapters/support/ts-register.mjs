@@ -1,4 +1,0 @@
-/** Registers ./ts-hooks.mjs: `node --import ./test/adapters/support/ts-register.mjs file.ts`. */
-import { register } from 'node:module';
-
-register('./ts-hooks.mjs', import.meta.url);
