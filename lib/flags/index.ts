@@ -1,0 +1,2 @@
+export { FeatureFlags, type FeatureFlagsOptions, type FlagValue } from './feature-flags.js';
+export { provideFeatureFlags } from './feature-flags.provider.js';

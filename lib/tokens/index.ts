@@ -1,0 +1,2 @@
+export { OneTimeTokens, type OneTimeTokensOptions } from './one-time-tokens.js';
+export { provideOneTimeTokens } from './one-time-tokens.provider.js';
