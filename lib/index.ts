@@ -3,3 +3,4 @@ export * from './store/index.js';
 export * from './module/index.js';
 export * from './flags/index.js';
 export * from './tokens/index.js';
+export * from './cache/index.js';

@@ -9,3 +9,4 @@ export type {
   KvsModuleRootOptions,
   KvsOptionsFactory,
 } from './kvs-module.options.js';
+export type { LogSink } from './throttled-log.js';

@@ -1,0 +1,28 @@
+import { describe, expect, it } from '@jest/globals';
+import { Deadlines, StepTimeoutError } from './cache.deadline.js';
+
+describe('Deadlines', () => {
+  it('passes results and errors through, and rejects StepTimeoutError when a step hangs', async () => {
+    const deadlines = new Deadlines();
+    await expect(deadlines.within(Promise.resolve(1), 50)).resolves.toBe(1);
+    await expect(deadlines.within(Promise.reject(new RangeError('x')), 50)).rejects.toThrow(
+      RangeError,
+    );
+    const hung = new Promise<never>(() => undefined);
+    const started = performance.now();
+    await expect(deadlines.within(hung, 30)).rejects.toBeInstanceOf(StepTimeoutError);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(29);
+  });
+
+  it('expires each pending step on time while thousands of others settle', async () => {
+    const deadlines = new Deadlines();
+    const quick = Array.from({ length: 5000 }, (_, i) => deadlines.within(Promise.resolve(i), 20));
+    const hung = [
+      deadlines.within(new Promise(() => undefined), 20),
+      deadlines.within(new Promise(() => undefined), 40),
+    ];
+    expect(await Promise.all(quick)).toHaveLength(5000);
+    const outcomes = await Promise.allSettled(hung);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+  });
+});

@@ -1,0 +1,238 @@
+import { randomBytes } from 'node:crypto';
+import { freshUntil, isEntry, seal, unseal } from './cache.envelope.js';
+import { cacheMessages } from './cache.messages.js';
+import { lockKey, valueKey, type CachePlan, type EngineSettings, type Load } from './cache.plan.js';
+import { FAILED, type Flight, type SpaceContext } from './cache.space.js';
+import type { CacheWriter } from './cache.writer.js';
+
+/** What a load produced: the value for the call that ran it, and copies for calls that joined. */
+interface Outcome {
+  readonly value: unknown;
+  copy(): unknown;
+}
+
+/** Returned by `#decode` when an entry cannot be decoded (logged; treated as a miss). */
+const UNREADABLE = Symbol('unreadable');
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The cache's semantics, independent of decorators: a lean read on every call, single-flight of
+ * loads per key in this process, an optional lock in the store across processes,
+ * stale-while-revalidate, and store failures that never fail a call. Keys here are relative to
+ * the plan's namespace. Every call counts once in `hits`, `stale` or `misses`.
+ */
+export class CacheEngine {
+  constructor(
+    private readonly ctx: SpaceContext,
+    private readonly settings: EngineSettings,
+    private readonly writer: CacheWriter,
+  ) {}
+
+  /** The cached value of `key`, or the result of `load.compute()`, stored for the next callers. */
+  async cached<T>(plan: CachePlan, key: string, load: Load<T>): Promise<T> {
+    const storeKey = valueKey(plan, key);
+    const { space } = plan;
+    if (space.flights.size > 0) {
+      const running = space.flights.get(storeKey);
+      if (running !== undefined) return this.#join(running as Flight<Outcome>) as Promise<T>;
+    }
+    let bytes: Buffer | undefined;
+    try {
+      bytes = await space.get(storeKey, plan.timeout);
+    } catch (err) {
+      space.failed('get', err);
+      return this.#loadOnce(plan, key, load as Load<unknown>, false) as Promise<T>;
+    }
+    if (bytes !== undefined) {
+      const value = this.#decode(bytes, storeKey);
+      if (value !== UNREADABLE) {
+        const until = freshUntil(bytes);
+        if (until > 0 && this.settings.clock() >= until) {
+          this.ctx.stats.stale++;
+          this.#refresh(plan, key, load as Load<unknown>);
+        } else this.ctx.stats.hits++;
+        return value as T;
+      }
+    }
+    return this.#loadOnce(plan, key, load as Load<unknown>, true) as Promise<T>;
+  }
+
+  /** Reads `key`: `{ value }` on a hit (fresh or stale), `undefined` on a miss or a store failure. */
+  async lookup(plan: CachePlan, key: string): Promise<{ value: unknown } | undefined> {
+    const storeKey = valueKey(plan, key);
+    let bytes: Buffer | undefined;
+    try {
+      bytes = await plan.space.get(storeKey, plan.timeout);
+    } catch (err) {
+      plan.space.failed('get', err);
+    }
+    const value = bytes === undefined ? UNREADABLE : this.#decode(bytes, storeKey);
+    if (value === UNREADABLE) {
+      this.ctx.stats.misses++;
+      return undefined;
+    }
+    this.ctx.stats.hits++;
+    return { value };
+  }
+
+  /** A new copy of a stored entry's value, or UNREADABLE (logged) when it is not one. */
+  #decode(bytes: Buffer, storeKey: string): unknown {
+    try {
+      if (isEntry(bytes)) return unseal(bytes, this.ctx.codec);
+      this.ctx.log.warn('decode', () => cacheMessages.decodeFailed(storeKey, 'not a cache entry'));
+    } catch (err) {
+      this.ctx.log.warn('decode', () => cacheMessages.decodeFailed(storeKey, err));
+    }
+    return UNREADABLE;
+  }
+
+  async #join(flight: Flight<Outcome>): Promise<unknown> {
+    const outcome = await flight.promise;
+    this.ctx.stats.misses++;
+    return outcome.copy();
+  }
+
+  /** Runs the load of a missed key once in this process; concurrent misses join it. */
+  async #loadOnce(
+    plan: CachePlan,
+    key: string,
+    load: Load<unknown>,
+    write: boolean,
+  ): Promise<unknown> {
+    const storeKey = valueKey(plan, key);
+    const { flights } = plan.space;
+    const running = flights.get(storeKey);
+    if (running !== undefined) return this.#join(running as Flight<Outcome>);
+    const flight: Flight<Outcome> = { promise: undefined as never, cancelled: false };
+    flight.promise =
+      write && plan.lock
+        ? this.#loadLocked(plan, key, load, flight)
+        : this.#load(plan, key, load, flight, write);
+    flights.set(storeKey, flight);
+    try {
+      const { value } = await flight.promise;
+      this.ctx.stats.misses++;
+      return value;
+    } finally {
+      if (flights.get(storeKey) === flight) flights.delete(storeKey);
+    }
+  }
+
+  async #load(
+    plan: CachePlan,
+    key: string,
+    load: Load<unknown>,
+    flight: { cancelled: boolean },
+    write: boolean,
+  ): Promise<Outcome> {
+    this.ctx.stats.loads++;
+    const value = await load.compute();
+    const bytes =
+      write && !flight.cancelled
+        ? await this.writer.store(plan, key, value, load.unless)
+        : undefined;
+    return computed(value, bytes, this.ctx);
+  }
+
+  /** Computes a miss once across processes: the lock holder loads, the others wait for its value. */
+  async #loadLocked(
+    plan: CachePlan,
+    key: string,
+    load: Load<unknown>,
+    flight: Flight<Outcome>,
+  ): Promise<Outcome> {
+    const lock = lockKey(plan, key);
+    const token = randomBytes(12);
+    const deadline = performance.now() + this.settings.lockWait;
+    for (;;) {
+      const held = await plan.space.acquire(lock, token, this.settings.lockTtl, plan.timeout);
+      if (held === FAILED) return this.#load(plan, key, load, flight, true);
+      if (held) {
+        try {
+          return await this.#load(plan, key, load, flight, true);
+        } finally {
+          await plan.space.release(lock, token, plan.timeout);
+        }
+      }
+      const waited = await this.#wait(plan, key, lock, deadline);
+      if (waited === 'released') continue;
+      return waited === 'gave up' ? this.#load(plan, key, load, flight, true) : waited;
+    }
+  }
+
+  /** Polls, with backoff, until the holder's value appears, the lock goes, or the deadline passes. */
+  async #wait(
+    plan: CachePlan,
+    key: string,
+    lock: string,
+    deadline: number,
+  ): Promise<Outcome | 'released' | 'gave up'> {
+    const storeKey = valueKey(plan, key);
+    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+      const left = deadline - performance.now();
+      if (left <= 0) return 'gave up';
+      await sleep(Math.min(delay, left));
+      const seen = await plan.space.peek(storeKey, lock, plan.timeout);
+      if (seen === FAILED) return 'gave up';
+      const { bytes } = seen;
+      if (bytes !== undefined) {
+        const value = this.#decode(bytes, storeKey);
+        if (value === UNREADABLE) return 'gave up';
+        return { value, copy: () => this.#decode(bytes, storeKey) };
+      }
+      if (!seen.locked) return 'released';
+    }
+  }
+
+  /** Starts one background refresh of a stale key, unless one runs already. */
+  #refresh(plan: CachePlan, key: string, load: Load<unknown>): void {
+    const storeKey = valueKey(plan, key);
+    const { refreshing } = plan.space;
+    if (refreshing.has(storeKey)) return;
+    const task: Flight<void> = { promise: undefined as never, cancelled: false };
+    task.promise = this.#runRefresh(plan, key, load, task).finally(() => {
+      if (refreshing.get(storeKey) === task) refreshing.delete(storeKey);
+    });
+    refreshing.set(storeKey, task);
+  }
+
+  async #runRefresh(
+    plan: CachePlan,
+    key: string,
+    load: Load<unknown>,
+    task: Flight<void>,
+  ): Promise<void> {
+    const lock = plan.lock ? lockKey(plan, key) : undefined;
+    const token = randomBytes(12);
+    try {
+      if (lock !== undefined) {
+        const held = await plan.space.acquire(lock, token, this.settings.lockTtl, plan.timeout);
+        if (held !== true) return;
+      }
+      await this.#load(plan, key, load, task, true);
+    } catch (err) {
+      this.ctx.log.warn(`refresh:${plan.label}`, () =>
+        cacheMessages.refreshFailed(plan.label, err),
+      );
+    } finally {
+      if (lock !== undefined) await plan.space.release(lock, token, plan.timeout);
+    }
+  }
+}
+
+/** The outcome of a load: the value itself for its caller, decoded copies for callers that joined. */
+function computed(value: unknown, bytes: Buffer | undefined, ctx: SpaceContext): Outcome {
+  if (typeof value !== 'object' || value === null) return { value, copy: () => value };
+  let sealed = bytes;
+  return {
+    value,
+    copy() {
+      try {
+        sealed ??= seal(value, 0, ctx.codec);
+        return unseal(sealed, ctx.codec);
+      } catch {
+        return value;
+      }
+    },
+  };
+}

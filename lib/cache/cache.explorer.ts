@@ -1,0 +1,74 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { cacheMessages } from './cache.messages.js';
+import { CACHE_RUNTIME, cachedMethodOf, type CachedMethod } from './cache.method.js';
+import type { KvsCacheLoadOptions } from './cache.options.js';
+import { KvsCacheRuntime } from './cache.runtime.js';
+
+/** Classes already warned about (request-scoped or transient), so each is logged once. */
+const warned = new WeakSet<object>();
+
+/**
+ * Finds every provider and controller whose class has cached methods and attaches this
+ * application's runtime to its instance, where the methods' forwarding functions look for it.
+ * Runs at module init (KvsCacheModule is global, so before other modules' hooks); routes
+ * registered earlier already hold the forwarding functions, so controllers work too.
+ */
+@Injectable()
+export class KvsCacheExplorer implements OnModuleInit {
+  readonly #logger = new Logger('KvsCache');
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly runtime: KvsCacheRuntime,
+  ) {}
+
+  /** Attaches the runtime, and fails startup if a method names a store that is not registered. */
+  onModuleInit(): void {
+    const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
+    for (const wrapper of wrappers) {
+      const instance: unknown = wrapper.instance;
+      if (typeof instance !== 'object' || instance === null) continue;
+      const methods = this.#cachedMethods(instance);
+      if (methods.length === 0) continue;
+      for (const method of methods) this.runtime.planOf(method);
+      if (!wrapper.isDependencyTreeStatic()) this.#skip(instance, methods);
+      else if (!wrapper.isTransient) this.#attach(instance);
+      else for (const each of wrapper.getStaticTransientInstances()) this.#attach(each?.instance);
+    }
+  }
+
+  #cachedMethods(instance: object): CachedMethod<KvsCacheLoadOptions>[] {
+    const found: CachedMethod<KvsCacheLoadOptions>[] = [];
+    for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance) as object)) {
+      const method = cachedMethodOf((instance as Record<string, unknown>)[name]);
+      if (method !== undefined) found.push(method as CachedMethod<KvsCacheLoadOptions>);
+    }
+    return found;
+  }
+
+  #attach(instance: unknown): void {
+    if (typeof instance !== 'object' || instance === null) return;
+    const attached = Reflect.defineProperty(instance, CACHE_RUNTIME, {
+      value: this.runtime,
+      configurable: true,
+      enumerable: false,
+      writable: true,
+    });
+    if (!attached) this.#logger.warn(cacheMessages.frozen(instance.constructor.name));
+  }
+
+  #skip(instance: object, methods: CachedMethod[]): void {
+    for (const method of methods) method.warned = true;
+    const type = instance.constructor;
+    if (warned.has(type)) return;
+    warned.add(type);
+    this.#logger.warn(
+      cacheMessages.scoped(
+        type.name,
+        methods.map((m) => m.label),
+      ),
+    );
+  }
+}

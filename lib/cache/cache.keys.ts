@@ -1,0 +1,96 @@
+import { hash } from 'node:crypto';
+import { KvsInvalidArgumentError } from '../store/index.js';
+
+const MAX_DEPTH = 64;
+
+/**
+ * A canonical text form of `value` for cache keys: equal data gives equal text whatever the order
+ * of object keys, Map entries or Set items. Object fields holding `undefined` are left out (as
+ * JSON does), class instances keep their class name, Dates their time, bytes their content.
+ */
+export function canonicalize(value: unknown, depth = 0): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Object.is(value, -0) ? '0' : String(value);
+    case 'boolean':
+      return value ? 't' : 'f';
+    case 'bigint':
+      return `${value}n`;
+    case 'undefined':
+      return 'u';
+    case 'object':
+      if (value === null) return 'null';
+      if (depth >= MAX_DEPTH)
+        throw unkeyable(`values nested deeper than ${MAX_DEPTH} levels (or circular)`);
+      return canonicalObject(value, depth + 1);
+    default:
+      throw unkeyable(`a ${typeof value}`);
+  }
+}
+
+function canonicalObject(value: object, depth: number): string {
+  if (Array.isArray(value))
+    return `[${value.map((v: unknown) => canonicalize(v, depth)).join(',')}]`;
+  if (value instanceof Date) return `D${value.getTime()}`;
+  if (ArrayBuffer.isView(value)) {
+    const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    return `${value.constructor.name}(${bytes.toString('base64')})`;
+  }
+  if (value instanceof Map) {
+    const entries = [...value].map(
+      ([k, v]) => `${canonicalize(k, depth)}=>${canonicalize(v, depth)}`,
+    );
+    return `Map{${entries.sort().join(',')}}`;
+  }
+  if (value instanceof Set) {
+    return `Set{${[...value]
+      .map((v) => canonicalize(v, depth))
+      .sort()
+      .join(',')}}`;
+  }
+  if (value instanceof RegExp) return String(value);
+  const record = value as Record<string, unknown>;
+  const fields: string[] = [];
+  for (const key of Object.keys(record).sort()) {
+    const field = record[key];
+    if (field !== undefined) fields.push(`${JSON.stringify(key)}:${canonicalize(field, depth)}`);
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  const name = proto === Object.prototype || proto === null ? '' : value.constructor.name;
+  return `${name}{${fields.join(',')}}`;
+}
+
+function unkeyable(what: string): KvsInvalidArgumentError {
+  return new KvsInvalidArgumentError(
+    `Cannot build a cache key from ${what} among the arguments. Give the decorator a key, e.g. ` +
+      '@Cacheable({ key: (id: string) => `user:${id}` }).',
+  );
+}
+
+/**
+ * A stable hash of a method's arguments (SHA-1 of their canonical form, base64url, 27
+ * characters): `hashArguments([{ a: 1, b: 2 }])` equals `hashArguments([{ b: 2, a: 1 }])`.
+ */
+export function hashArguments(args: readonly unknown[]): string {
+  return hash('sha1', canonicalArguments(args), 'base64url');
+}
+
+/** `canonicalize(args)`, with a fast path for the common case: a few strings and numbers. */
+function canonicalArguments(args: readonly unknown[]): string {
+  let text = '[';
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (i > 0) text += ',';
+    if (typeof arg === 'string') text += JSON.stringify(arg);
+    else if (typeof arg === 'number' && arg !== 0) text += String(arg);
+    else return canonicalize(args);
+  }
+  return `${text}]`;
+}
+
+/** The default key of a decorated method: `<Class>.<method>:<hash of the arguments>`. */
+export function defaultCacheKey(label: string, args: readonly unknown[]): string {
+  return `${label}:${hashArguments(args)}`;
+}

@@ -1,0 +1,51 @@
+/** Texts of the cache's errors and log lines, in one place. */
+
+function reason(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+export const cacheMessages = {
+  notAMethod: (decorator: string, label: string): string =>
+    `@${decorator}() on ${label}: it decorates instance methods only (not static methods, getters ` +
+    'or fields). For other code, inject KvsCache and call wrap(key, fn).',
+
+  unattached: (label: string): string =>
+    `${label} was called on an instance that no KvsCacheModule set up (created outside Nest, ` +
+    'request-scoped or transient, or the application does not import KvsCacheModule), so it runs ' +
+    'without the cache. This is logged once per method.',
+
+  scoped: (className: string, methods: readonly string[]): string =>
+    `${className} is request-scoped (or depends on a request-scoped provider), so its ` +
+    `cached methods (${methods.join(', ')}) run without the cache. Move them into a singleton ` +
+    'provider, or inject KvsCache and call wrap(key, fn) inside them.',
+
+  frozen: (className: string): string =>
+    `The ${className} instance is frozen, so its cached methods run without the cache. Do not ` +
+    'freeze providers with cached methods, or inject KvsCache and call wrap(key, fn) in them.',
+
+  missingStore: (name: string | undefined): string =>
+    `KvsCacheModule found no ${name === undefined ? 'default store' : `store named ${JSON.stringify(name)}`}. ` +
+    `Register it with KvsModule.forRoot(${name === undefined ? '' : `{ name: ${JSON.stringify(name)}, ... }`}) ` +
+    'in the same application.',
+
+  twice: (): string =>
+    'KvsCacheModule is registered twice in this application. Call KvsCacheModule.forRoot() once ' +
+    '(it is global); pick another store or namespace per method with @Cacheable({ store, namespace }).',
+
+  badKey: (label: string, got: string): string =>
+    `The key function of ${label} returned ${got}; it must return a non-empty string.`,
+
+  storeFailed: (step: string, err: unknown): string =>
+    `Cache store ${step} failed (${reason(err)}); calls go on without the cache until it recovers.`,
+
+  decodeFailed: (key: string, err: unknown): string =>
+    `Cannot decode the cached entry ${JSON.stringify(key)} (${reason(err)}); it is treated as a miss ` +
+    'and overwritten. Did the codec change?',
+
+  encodeFailed: (label: string, err: unknown): string =>
+    `The result of ${label} was not cached: ${reason(err)}`,
+
+  refreshFailed: (label: string, err: unknown): string =>
+    `Background refresh of ${label} failed (${reason(err)}); the stale entry stays until it expires.`,
+};

@@ -1,0 +1,21 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { KVS_CACHE_OPTIONS } from './cache.constants.js';
+import { KvsCacheExplorer } from './cache.explorer.js';
+import { KvsCacheRuntime } from './cache.runtime.js';
+import type { KvsCacheModuleOptions } from './cache-module.options.js';
+import { KvsCache } from './kvs-cache.service.js';
+
+/** forRoot/forRootAsync of a global module that provides KvsCache and wires the decorators. */
+export const { ConfigurableModuleClass: KvsCacheConfigurableModule } =
+  new ConfigurableModuleBuilder<KvsCacheModuleOptions>({ optionsInjectionToken: KVS_CACHE_OPTIONS })
+    .setClassMethodName('forRoot')
+    .setFactoryMethodName('createKvsCacheOptions')
+    .setExtras({}, (definition) => ({
+      ...definition,
+      global: true,
+      imports: [...(definition.imports ?? []), DiscoveryModule],
+      providers: [...(definition.providers ?? []), KvsCacheRuntime, KvsCache, KvsCacheExplorer],
+      exports: [KvsCache],
+    }))
+    .build();

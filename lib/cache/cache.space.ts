@@ -1,0 +1,132 @@
+import { isKvsError, MemoryStore, type KvsCodec, type KvsStore } from '../store/index.js';
+import type { Deadlines } from './cache.deadline.js';
+import type { ThrottledLog } from '../module/throttled-log.js';
+import { cacheMessages } from './cache.messages.js';
+import type { CacheCounters } from './cache.stats.js';
+
+/** What every space of one application shares. */
+export interface SpaceContext {
+  readonly codec: KvsCodec<unknown>;
+  readonly stats: CacheCounters;
+  readonly log: ThrottledLog;
+  readonly deadlines: Deadlines;
+}
+
+/** A load of one key in this process; evictions mark it so its result is not written back. */
+export interface Flight<T> {
+  promise: Promise<T>;
+  cancelled: boolean;
+}
+
+/** A store step that failed or timed out (already logged and counted). */
+export const FAILED = Symbol('failed');
+type Failed = typeof FAILED;
+const SCAN_BATCH = 500;
+
+/**
+ * One store as the cache uses it: every step bounded by a timeout, and a failure logged
+ * (rate-limited), counted and turned into {@link FAILED} instead of an exception. Also holds the
+ * in-process loads and background refreshes of the store's keys.
+ */
+export class CacheSpace {
+  /** Loads in progress, by store key: concurrent misses of one key share one load. */
+  readonly flights = new Map<string, Flight<unknown>>();
+  /** Background refreshes in progress, by store key. */
+  readonly refreshing = new Map<string, Flight<void>>();
+  /** An in-process memory store answers synchronously: it cannot be slow or unreachable. */
+  readonly #bounded: boolean;
+
+  constructor(
+    readonly store: KvsStore,
+    private readonly ctx: SpaceContext,
+  ) {
+    this.#bounded = !(store instanceof MemoryStore);
+  }
+
+  /**
+   * The stored bytes of `key` (the hit path, so no extra layer): rejects when the store fails or
+   * does not answer within `timeout`; pass the error to {@link failed}.
+   */
+  get(key: string, timeout: number): Promise<Buffer | undefined> {
+    const pending = this.store.tryGet(key);
+    return this.#bounded ? this.ctx.deadlines.within(pending, timeout) : pending;
+  }
+
+  /** Reads `key` and whether `lockKey` is still held, in one round trip. */
+  async peek(
+    key: string,
+    lockKey: string,
+    timeout: number,
+  ): Promise<{ bytes: Buffer | undefined; locked: boolean } | Failed> {
+    const found = await this.#step('get', () => this.store.getMany([key, lockKey]), timeout);
+    return found === FAILED ? FAILED : { bytes: found[0], locked: found[1] !== undefined };
+  }
+
+  /** Stores `bytes`; true when it did. */
+  async write(key: string, bytes: Buffer, ttl: number, timeout: number): Promise<boolean> {
+    const done = await this.#step('set', () => this.store.set(key, bytes, ttl), timeout);
+    if (done === FAILED) return false;
+    this.ctx.stats.writes++;
+    return true;
+  }
+
+  /** Takes the lock; true when this caller holds it now. */
+  acquire(lockKey: string, token: Buffer, ttl: number, timeout: number): Promise<boolean | Failed> {
+    return this.#step('lock', () => this.store.setIfAbsent(lockKey, token, ttl), timeout);
+  }
+
+  /** Releases the lock if this caller still holds it. */
+  async release(lockKey: string, token: Buffer, timeout: number): Promise<void> {
+    await this.#step('unlock', () => this.store.deleteIfEquals(lockKey, token), timeout);
+  }
+
+  /** Deletes `keys`; resolves with how many existed (0 when the store failed). */
+  async remove(keys: readonly string[], timeout: number): Promise<number> {
+    if (keys.length === 0) return 0;
+    const removed = await this.#step('delete', () => this.store.deleteMany(keys), timeout);
+    if (removed === FAILED) return 0;
+    this.ctx.stats.evictions += removed;
+    return removed;
+  }
+
+  /** Deletes every key starting with `prefix`, a batch at a time; each round trip is bounded. */
+  async removePrefix(prefix: string, timeout: number): Promise<number> {
+    const keys = this.store.scan(prefix, { batchSize: SCAN_BATCH });
+    let removed = 0;
+    let batch: string[] = [];
+    try {
+      for (;;) {
+        const next = await this.#step('scan', () => keys.next(), timeout);
+        if (next === FAILED) return removed;
+        if (next.done !== true) batch.push(next.value);
+        if (batch.length >= SCAN_BATCH || (next.done === true && batch.length > 0)) {
+          removed += await this.remove(batch, timeout);
+          batch = [];
+        }
+        if (next.done === true) return removed;
+      }
+    } finally {
+      void keys.return?.().catch(() => undefined);
+    }
+  }
+
+  /** Logs (rate-limited) and counts a failed store step; a closed store is not a failure. */
+  failed(step: string, err: unknown): Failed {
+    if (isKvsError(err, 'KVS_CLOSED')) return FAILED;
+    this.ctx.stats.errors++;
+    const code = (err as { code?: unknown }).code;
+    const cause = `${step}:${typeof code === 'string' ? code : (err as Error).name}`;
+    this.ctx.log.warn(cause, () => cacheMessages.storeFailed(step, err));
+    return FAILED;
+  }
+
+  /** Runs one store step within `timeout`; a failure is logged, counted and becomes FAILED. */
+  async #step<T>(name: string, op: () => Promise<T>, timeout: number): Promise<T | Failed> {
+    try {
+      const pending = op();
+      return await (this.#bounded ? this.ctx.deadlines.within(pending, timeout) : pending);
+    } catch (err) {
+      return this.failed(name, err);
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/** Counters of one application's cache, since startup or the last `resetStats()`. */
+export interface KvsCacheStats {
+  /** Calls answered from a fresh entry. Every call counts once in hits, stale or misses. */
+  hits: number;
+  /** Calls answered from a stale entry while it was refreshed in the background. */
+  stale: number;
+  /** Calls that found no entry (or the store failed); concurrent ones share one load. */
+  misses: number;
+  /** Runs of a method or `wrap` function to fill the cache, background refreshes included. */
+  loads: number;
+  /** Entries written. */
+  writes: number;
+  /** Entries removed by evictions and deletes. */
+  evictions: number;
+  /** Store steps that failed or timed out (the call went on without the cache). */
+  errors: number;
+}
+
+/** The mutable counters behind {@link KvsCacheStats}. */
+export class CacheCounters implements KvsCacheStats {
+  hits = 0;
+  stale = 0;
+  misses = 0;
+  loads = 0;
+  writes = 0;
+  evictions = 0;
+  errors = 0;
+
+  /** A copy of the counters. */
+  snapshot(): KvsCacheStats {
+    const { hits, stale, misses, loads, writes, evictions, errors } = this;
+    return { hits, stale, misses, loads, writes, evictions, errors };
+  }
+
+  /** Sets every counter back to 0. */
+  reset(): void {
+    this.hits = this.stale = this.misses = this.loads = 0;
+    this.writes = this.evictions = this.errors = 0;
+  }
+}

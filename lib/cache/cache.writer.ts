@@ -1,0 +1,85 @@
+import { seal } from './cache.envelope.js';
+import { cacheMessages } from './cache.messages.js';
+import { valueKey, type CachePlan, type EngineSettings } from './cache.plan.js';
+import type { CacheSpace, SpaceContext } from './cache.space.js';
+
+/**
+ * Writes and removes entries. Every write or eviction of a key also stops the loads of that key
+ * running in this process from writing their (now older) result back afterwards.
+ */
+export class CacheWriter {
+  constructor(
+    private readonly ctx: SpaceContext,
+    private readonly settings: EngineSettings,
+  ) {}
+
+  /** Stores `value` under `key` unless vetoed; true when it was written. */
+  async put<T>(
+    plan: CachePlan,
+    key: string,
+    value: T,
+    unless?: (value: T) => boolean,
+  ): Promise<boolean> {
+    cancel(plan.space, valueKey(plan, key), false);
+    return (
+      (await this.store(plan, key, value, unless as (value: unknown) => boolean)) !== undefined
+    );
+  }
+
+  /** Deletes `keys`; resolves with how many existed. */
+  async evict(plan: CachePlan, keys: readonly string[]): Promise<number> {
+    const storeKeys = keys.map((key) => valueKey(plan, key));
+    for (const storeKey of storeKeys) cancel(plan.space, storeKey, false);
+    return plan.space.remove(storeKeys, plan.timeout);
+  }
+
+  /** Deletes every key of the plan's namespace that starts with `prefix` ('' = all of them). */
+  async evictPrefix(plan: CachePlan, prefix: string): Promise<number> {
+    const storePrefix = valueKey(plan, prefix);
+    cancel(plan.space, storePrefix, true);
+    return plan.space.removePrefix(storePrefix, plan.timeout);
+  }
+
+  /**
+   * Seals and writes a loaded value, unless vetoed (`unless`, or a null result with `cacheNull`
+   * off). Resolves with the bytes when they were written, for copies; else undefined.
+   */
+  async store(
+    plan: CachePlan,
+    key: string,
+    value: unknown,
+    unless: ((value: unknown) => boolean) | undefined,
+  ): Promise<Buffer | undefined> {
+    if (unless !== undefined && unless(value)) return undefined;
+    if ((value === null || value === undefined) && !plan.cacheNull) return undefined;
+    let bytes: Buffer;
+    try {
+      const freshUntil = plan.staleTtl > 0 ? this.settings.clock() + plan.ttl : 0;
+      bytes = seal(value, freshUntil, this.ctx.codec);
+    } catch (err) {
+      this.ctx.log.warn(`encode:${plan.label}`, () => cacheMessages.encodeFailed(plan.label, err));
+      return undefined;
+    }
+    const ttl = plan.ttl === 0 ? 0 : plan.ttl + plan.staleTtl;
+    const written = await plan.space.write(valueKey(plan, key), bytes, ttl, plan.timeout);
+    return written ? bytes : undefined;
+  }
+}
+
+/** Stops loads of `storeKey` (or of every key under it) from writing their result back. */
+function cancel(space: CacheSpace, storeKey: string, prefix: boolean): void {
+  for (const map of [space.flights, space.refreshing] as Map<string, { cancelled: boolean }>[]) {
+    if (!prefix) {
+      const flight = map.get(storeKey);
+      if (flight !== undefined) flight.cancelled = true;
+      map.delete(storeKey);
+      continue;
+    }
+    for (const [key, flight] of map) {
+      if (key.startsWith(storeKey)) {
+        flight.cancelled = true;
+        map.delete(key);
+      }
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import type { CachePlan } from './cache.plan.js';
+import {
+  checkEntryOptions,
+  checkKey,
+  type KvsCacheEntryOptions,
+  type KvsCacheLoadOptions,
+} from './cache.options.js';
+import { KvsCacheRuntime } from './cache.runtime.js';
+import type { KvsCacheStats } from './cache.stats.js';
+import { checkFunction } from './cache.validation.js';
+
+/** Options of {@link KvsCache.wrap}. */
+export interface KvsCacheWrapOptions<T> extends KvsCacheLoadOptions {
+  /** Checked after the call: when true, the result is returned but not stored. */
+  unless?: (result: T) => boolean;
+}
+
+/** Selects where an entry lives: a namespace and a store other than the module's. */
+export type KvsCacheTarget = Pick<KvsCacheEntryOptions, 'namespace' | 'store' | 'timeout'>;
+
+/**
+ * The cache for code that is not a decorated method, with the decorators' semantics: inject it
+ * and call `wrap(key, fn)`. Keys are relative to the namespace. No method rejects because of the
+ * store: a failing store reads as a miss and writes nothing (logged, and counted in `stats()`).
+ */
+@Injectable()
+export class KvsCache {
+  constructor(private readonly runtime: KvsCacheRuntime) {}
+
+  /**
+   * The cached value of `key`, or the result of `fn()`, stored for the next callers. Concurrent
+   * calls for one key run `fn` once; errors of `fn` propagate and are never cached.
+   */
+  async wrap<T>(
+    key: string,
+    fn: () => T | Promise<T>,
+    options?: KvsCacheWrapOptions<T>,
+  ): Promise<T> {
+    checkKey('KvsCache.wrap()', key);
+    checkFunction('KvsCache.wrap()', 'fn', fn);
+    if (!this.runtime.active) return fn();
+    const plan = this.#plan('KvsCache.wrap()', options);
+    checkFunction('KvsCache.wrap()', 'unless', options?.unless);
+    return this.runtime.engine.cached(plan, key, {
+      compute: async () => fn(),
+      unless: options?.unless,
+    });
+  }
+
+  /** The cached value of `key`, or `undefined` on a miss (and for a cached `undefined`; see `lookup`). */
+  async get<T>(key: string, options?: KvsCacheTarget): Promise<T | undefined> {
+    return (await this.lookup<T>(key, options))?.value;
+  }
+
+  /** `{ value }` when `key` is cached (even as `null` or `undefined`), `undefined` on a miss. */
+  async lookup<T>(key: string, options?: KvsCacheTarget): Promise<{ value: T } | undefined> {
+    checkKey('KvsCache.lookup()', key);
+    if (!this.runtime.active) return undefined;
+    const plan = this.#plan('KvsCache.lookup()', options);
+    return (await this.runtime.engine.lookup(plan, key)) as { value: T } | undefined;
+  }
+
+  /** Stores `value` under `key`; resolves true when it was written. */
+  async set<T>(key: string, value: T, options?: KvsCacheEntryOptions): Promise<boolean> {
+    checkKey('KvsCache.set()', key);
+    if (!this.runtime.active) return false;
+    return this.runtime.writer.put(this.#plan('KvsCache.set()', options), key, value);
+  }
+
+  /** Removes one or several keys; resolves with how many existed. */
+  async delete(keys: string | readonly string[], options?: KvsCacheTarget): Promise<number> {
+    const list = typeof keys === 'string' ? [keys] : [...keys];
+    for (const key of list) checkKey('KvsCache.delete()', key);
+    if (!this.runtime.active) return 0;
+    return this.runtime.writer.evict(this.#plan('KvsCache.delete()', options), list);
+  }
+
+  /** Removes every key of the namespace that starts with `prefix`; resolves with how many existed. */
+  async deletePrefix(prefix: string, options?: KvsCacheTarget): Promise<number> {
+    checkKey('KvsCache.deletePrefix()', prefix);
+    if (!this.runtime.active) return 0;
+    const plan = this.#plan('KvsCache.deletePrefix()', options);
+    return this.runtime.writer.evictPrefix(plan, prefix);
+  }
+
+  /** Removes every entry of the namespace (the module's, or `options.namespace`), and nothing else. */
+  async evictNamespace(options?: KvsCacheTarget): Promise<number> {
+    if (!this.runtime.active) return 0;
+    const plan = this.#plan('KvsCache.evictNamespace()', options);
+    return this.runtime.writer.evictPrefix(plan, '');
+  }
+
+  /** The counters since startup or the last `resetStats()`. */
+  stats(): KvsCacheStats {
+    return this.runtime.stats.snapshot();
+  }
+
+  /** Sets every counter back to 0. */
+  resetStats(): void {
+    this.runtime.stats.reset();
+  }
+
+  /** `where` also names the caller in log lines (one name per method keeps the log's causes few). */
+  #plan(where: string, options: KvsCacheLoadOptions | undefined): CachePlan {
+    return this.runtime.plan(checkEntryOptions(where, options), where);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * A failing store never fails the call: redis-server killed mid-test, paused (slow), and
+ * restarted. Each cache step is bounded by `timeout`, the method runs directly, the log stays
+ * short, and caching resumes once Redis is back.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { Injectable } from '@nestjs/common';
+import { Cacheable, CacheEvict } from '../../lib/index.js';
+import { startRedis, stopAll, type RedisServer } from '../support/redis-servers.js';
+import { boot, closeApps, recordingLogger, until } from './cache.fixtures.js';
+
+let server: RedisServer;
+beforeAll(async () => {
+  server = await startRedis();
+}, 30_000);
+afterEach(async () => {
+  await closeApps();
+  if (!server.running) await server.restart();
+}, 30_000);
+afterAll(() => stopAll(), 30_000);
+
+@Injectable()
+class Catalog {
+  runs = 0;
+
+  @Cacheable({ key: (id: string) => `product:${id}`, lock: true })
+  async product(id: string): Promise<{ id: string }> {
+    this.runs++;
+    return { id };
+  }
+
+  @CacheEvict({ allEntries: true })
+  async reset(): Promise<string> {
+    return 'reset';
+  }
+}
+
+async function start() {
+  const logger = recordingLogger();
+  const booted = await boot({
+    backend: 'redis',
+    url: server.url,
+    providers: [Catalog],
+    cache: { timeout: 150, logger, logInterval: 60_000 },
+  });
+  return { ...booted, logger, catalog: booted.app.get(Catalog) };
+}
+
+describe('store outages', () => {
+  it('keeps answering while redis-server is killed, then caches again after a restart', async () => {
+    const { catalog, cache, logger } = await start();
+    await catalog.product('1');
+    await catalog.product('1');
+    expect(catalog.runs).toBe(1);
+
+    await server.kill();
+    const started = Date.now();
+    for (let i = 0; i < 50; i++) expect(await catalog.product('1')).toEqual({ id: '1' });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => catalog.product(String(i))));
+    expect(await catalog.reset()).toBe('reset');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(catalog.runs).toBe(1 + 50 + 50);
+    expect(cache.stats().errors).toBeGreaterThanOrEqual(100);
+    expect(logger.lines.length).toBeGreaterThan(0);
+    expect(logger.lines.length).toBeLessThanOrEqual(4);
+    expect(logger.lines.join('\n')).toMatch(/Cache store get failed \(KvsConnectionError/);
+
+    await server.restart();
+    await until(async () => {
+      const before = cache.stats().writes;
+      await catalog.product('after');
+      return cache.stats().writes > before;
+    }, 15_000);
+    const runs = catalog.runs;
+    await catalog.product('after');
+    await catalog.product('after');
+    expect(catalog.runs).toBe(runs);
+  }, 60_000);
+
+  it('bounds every step by timeout when Redis does not answer', async () => {
+    const { catalog, logger } = await start();
+    await catalog.product('1');
+    await server.cli('CLIENT', 'PAUSE', '1000', 'ALL');
+    const started = Date.now();
+    const results = await Promise.all(Array.from({ length: 20 }, () => catalog.product('1')));
+    const elapsed = Date.now() - started;
+    expect(results).toEqual(Array(20).fill({ id: '1' }));
+    expect(elapsed).toBeLessThan(900);
+    expect(catalog.runs).toBe(2);
+    expect(logger.lines.join('\n')).toMatch(/no answer within 150 ms/);
+  }, 30_000);
+});
