@@ -64,6 +64,40 @@ describe.each(backends)('feature flags on %s', (_name, open) => {
   });
 });
 
+describe('feature flags while the store fails', () => {
+  it('serves the last known value and asks the store again only after refreshMs', async () => {
+    const clock = manualClock();
+    const store = createMemoryStore();
+    const flags = new FeatureFlags(store, { defaults, clock: clock.now, refreshMs: 1000 });
+    await flags.set('banner', 'sale');
+    let reads = 0;
+    const failing = Object.assign(Object.create(store) as KvsStore, {
+      tryGet: () => {
+        reads++;
+        return Promise.reject(new Error('down'));
+      },
+    });
+    const cut = new FeatureFlags(failing, { defaults, clock: clock.now, refreshMs: 1000 });
+    expect(await cut.get('banner')).toBe('hello'); // this instance never read it: the default
+    expect(await cut.get('banner')).toBe('hello');
+    expect(reads).toBe(1);
+    clock.advance(1000);
+    await cut.get('banner');
+    expect(reads).toBe(2);
+    expect(flags.has('banner')).toBe(true);
+    expect(flags.has('nope')).toBe(false);
+    expect(flags.names()).toEqual(['newCheckout', 'maxUploadMb', 'banner']);
+    await store.close();
+  });
+
+  it('tells arrays from objects', async () => {
+    const store = createMemoryStore();
+    const flags = new FeatureFlags(store, { defaults: { regions: ['eu'] as string[] } });
+    await expect(flags.set('regions', { 0: 'us' } as unknown as string[])).rejects.toThrow(/array/);
+    await store.close();
+  });
+});
+
 describe.each(backends)('one-time tokens on %s', (_name, open) => {
   it('hands the payload to exactly one of many concurrent consumers', async () => {
     const store = await open();

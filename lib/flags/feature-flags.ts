@@ -67,6 +67,16 @@ export class FeatureFlags<F extends Record<string, FlagValue> = Record<string, F
     return (await reading) as F[K];
   }
 
+  /** True when `name` is a flag of this set (for names that come from outside, e.g. a route). */
+  has(name: string): name is keyof F & string {
+    return Object.hasOwn(this.#defaults, name);
+  }
+
+  /** The names of every flag. */
+  names(): (keyof F & string)[] {
+    return Object.keys(this.#defaults);
+  }
+
   /** True when a boolean flag is on. */
   async isEnabled<K extends keyof F & string>(name: K): Promise<boolean> {
     return (await this.get(name)) === true;
@@ -82,9 +92,9 @@ export class FeatureFlags<F extends Record<string, FlagValue> = Record<string, F
   /** Sets a flag for every instance; this one sees it at once, others within `refreshMs`. */
   async set<K extends keyof F & string>(name: K, value: F[K]): Promise<void> {
     this.#known(name);
-    if (typeof value !== typeof this.#default(name)) {
+    if (!sameKind(value, this.#default(name))) {
       throw new KvsInvalidArgumentError(
-        `Invalid value for flag ${JSON.stringify(name)}: expected a ${typeof this.#default(name)} like its default.`,
+        `Invalid value for flag ${JSON.stringify(name)}: expected a${kindOf(this.#default(name)) === 'array' ? 'n' : ''} ${kindOf(this.#default(name))} like its default.`,
       );
     }
     await this.#store.set(this.#prefix + name, Buffer.from(JSON.stringify(value)));
@@ -105,7 +115,10 @@ export class FeatureFlags<F extends Record<string, FlagValue> = Record<string, F
       const bytes = await this.#store.tryGet(this.#prefix + name);
       value = bytes === undefined ? this.#default(name) : this.#decode(name, bytes);
     } catch {
-      return fallback; // the store is down: keep serving what we know, try again next time
+      // The store is down or slow: serve what we know, and ask again only after refreshMs, so an
+      // outage does not cost every request a timeout.
+      this.#cache.set(name, { value: fallback, readAt: this.#now() });
+      return fallback;
     }
     this.#cache.set(name, { value, readAt: this.#now() });
     return value;
@@ -114,7 +127,7 @@ export class FeatureFlags<F extends Record<string, FlagValue> = Record<string, F
   #decode(name: keyof F & string, bytes: Buffer): FlagValue {
     try {
       const value = JSON.parse(bytes.toString('utf8')) as FlagValue;
-      return typeof value === typeof this.#default(name) ? value : this.#default(name);
+      return sameKind(value, this.#default(name)) ? value : this.#default(name);
     } catch {
       return this.#default(name);
     }
@@ -126,10 +139,19 @@ export class FeatureFlags<F extends Record<string, FlagValue> = Record<string, F
   }
 
   #known(name: string): void {
-    if (!Object.hasOwn(this.#defaults, name)) {
+    if (!this.has(name)) {
       throw new KvsInvalidArgumentError(
         `Unknown feature flag ${JSON.stringify(name)}: add it to the defaults (known: ${Object.keys(this.#defaults).join(', ')}).`,
       );
     }
   }
+}
+
+/** A value's JSON kind: arrays, objects and null told apart, unlike `typeof`. */
+function kindOf(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
+
+function sameKind(value: unknown, reference: FlagValue): boolean {
+  return kindOf(value) === kindOf(reference);
 }

@@ -84,6 +84,11 @@ export class MemoryStore implements KvsStore {
     }
   }
 
+  toString(): string {
+    const limit = this.#maxEntries === Infinity ? '' : `, maxEntries ${this.#maxEntries}`;
+    return `MemoryStore(${this.#map.size} entries${limit})`;
+  }
+
   /** Entries held, including expired ones not yet swept. */
   get size(): number {
     return this.#map.size;
