@@ -1,0 +1,104 @@
+import type { ExecutionContext } from '@nestjs/common';
+
+/**
+ * How a policy counts:
+ * - `sliding-window` (default): a sliding window counter. It weighs the previous window's count by
+ *   how much of it still overlaps the last `window` ms: `previous * (1 - elapsed / window) + current`.
+ * - `fixed-window`: a counter per aligned window that starts again at zero when the window ends.
+ * - `token-bucket`: a bucket of `limit` tokens refilled at `limit` per `window`; bursts of up to
+ *   `limit` requests, then a steady rate.
+ */
+export type RateLimitAlgorithm = 'sliding-window' | 'fixed-window' | 'token-bucket';
+
+/** Which rate-limit response headers to send; `false` sends none (a 429 still gets `Retry-After`). */
+export type RateLimitHeaderFormat = 'legacy' | 'draft-6' | 'draft-7' | 'draft-8' | false;
+
+/** What to do when the store fails or does not answer in time: let the request through, or refuse it (503). */
+export type RateLimitStoreErrorPolicy = 'allow' | 'deny';
+
+/** One limit: at most `limit` units (requests, by default) per `window` ms. */
+export interface RateLimitPolicy {
+  /** Units allowed per window: a whole number >= 1. */
+  limit: number;
+  /** The window in milliseconds: a whole number >= 1. */
+  window: number;
+  /** How to count; default `'sliding-window'`. */
+  algorithm?: RateLimitAlgorithm;
+  /** Units one request spends: a whole number from 0 to `limit`; default 1. */
+  cost?: number;
+  /**
+   * The key the guard counts under for this policy, e.g. the user's id. Default: the client's IP
+   * plus the route. A `{tag}` in the key is a Redis Cluster hash tag (see the README).
+   * `RateLimiter.consume` ignores it: it counts under the key you pass.
+   */
+  key?: (context: ExecutionContext) => string | Promise<string>;
+  /**
+   * Names the policy in headers and in its counter: letters, digits, `.`, `_`, `-`. Default: from
+   * the limit, the window and the algorithm, e.g. `100-in-60s`. Policies with the same name and
+   * key share one counter, also across routes.
+   */
+  name?: string;
+}
+
+/** The state of one policy after a decision. */
+export interface RateLimitPolicyState {
+  /** The policy's name. */
+  name: string;
+  /** The policy's limit. */
+  limit: number;
+  /** The policy's window in ms. */
+  window: number;
+  /** Whether this policy alone would admit the request. */
+  allowed: boolean;
+  /** Units left now, after this request if it was admitted. */
+  remaining: number;
+  /** Ms until the policy's quota is whole again (`remaining === limit`) if nothing else is spent. */
+  resetMs: number;
+  /** 0 when this policy admits the request; otherwise ms until it would. */
+  retryAfterMs: number;
+}
+
+/** The outcome of one decision over one or more policies. */
+export interface RateLimitDecision {
+  /** True when every policy admitted the request; only then was anything spent. */
+  allowed: boolean;
+  /** The binding policy's limit (see `policy`). */
+  limit: number;
+  /** The fewest units left over all policies. */
+  remaining: number;
+  /** The binding policy's `resetMs`. */
+  resetMs: number;
+  /** 0 when allowed; otherwise ms until every policy would admit the request (the largest wait). */
+  retryAfterMs: number;
+  /** The binding policy: when rejected, the one that makes the request wait longest; else the one with the fewest units left. */
+  policy: string;
+  /** Every policy's state, in the order given. */
+  policies: RateLimitPolicyState[];
+  /**
+   * Set when the store failed or timed out: the decision then follows `onStoreError`, and the counts
+   * (`remaining`, `resetMs`, `retryAfterMs`) are not known and read 0.
+   */
+  storeError?: Error;
+}
+
+/** Options of one `RateLimiter.consume` or `decide` call. */
+export interface RateLimitConsumeOptions {
+  /** Units this request spends under every policy, instead of each policy's own `cost`. */
+  cost?: number;
+  /** Overrides the limiter's `onStoreError` for this call. */
+  onStoreError?: RateLimitStoreErrorPolicy;
+}
+
+/** One counter of a decision: a policy and the key it counts under. */
+export interface RateLimitEntry {
+  key: string;
+  policy: RateLimitPolicy;
+}
+
+/** Settings of `@RateLimit()` for one route or controller; a route's setting beats its controller's. */
+export interface RateLimitRouteOptions {
+  /** Header format for this route; default: the module's `headers`. */
+  headers?: RateLimitHeaderFormat;
+  /** Store failure policy for this route; default: the module's `onStoreError`. */
+  onStoreError?: RateLimitStoreErrorPolicy;
+}

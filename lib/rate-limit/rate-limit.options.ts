@@ -1,0 +1,160 @@
+import type { ConfigurableModuleAsyncOptions, ExecutionContext } from '@nestjs/common';
+import { KvsInvalidArgumentError, type KvsStore } from '../store/index.js';
+import type {
+  RateLimitHeaderFormat,
+  RateLimitPolicy,
+  RateLimitRouteOptions,
+  RateLimitStoreErrorPolicy,
+} from './rate-limit.interfaces.js';
+import { resolvePolicies, show } from './rate-limit.policy.js';
+
+/** Options of `RateLimitModule.forRoot` and of a `RateLimiter` built by hand. */
+export interface RateLimitModuleOptions {
+  /**
+   * The store that holds the counters: the name of a KvsModule store, a store instance
+   * (`createMemoryStore()` or `createRedisStore()`), or omitted for KvsModule's default store.
+   */
+  store?: string | KvsStore;
+  /** Limits of every route the guard covers that has no `@RateLimit()` of its own. Default: none. */
+  policies?: RateLimitPolicy | readonly RateLimitPolicy[];
+  /** Response headers; default `'draft-8'` (`RateLimit` + `RateLimit-Policy`). */
+  headers?: RateLimitHeaderFormat;
+  /** When the store fails or times out: `'allow'` (default) lets requests through, `'deny'` answers 503. */
+  onStoreError?: RateLimitStoreErrorPolicy;
+  /** Ms a Redis decision may take before it counts as a store failure; default 500. */
+  timeout?: number;
+  /** Prefix of every counter key (after the store's own `keyPrefix`); default `'rl:'`. */
+  keyPrefix?: string;
+  /** IPv6 clients are counted per network of this prefix length (1-128), or per address with `false`; default 64. */
+  ipv6Subnet?: number | false;
+  /** Requests for which this returns true are not counted (e.g. health checks). */
+  skip?: (context: ExecutionContext) => boolean | Promise<boolean>;
+  /** Memory backend: most counters kept per store (least recently used go first); default 100,000. */
+  maxKeys?: number;
+  /** Memory backend: ms now. Inject one in tests to move time without sleeping. */
+  clock?: () => number;
+}
+
+/** Argument of `RateLimitModule.forRoot`. */
+export interface RateLimitModuleRootOptions extends RateLimitModuleOptions {
+  /** Registers the module globally (default true), so `@UseGuards(RateLimitGuard)` works in any module. */
+  isGlobal?: boolean;
+}
+
+/** Argument of `RateLimitModule.forRootAsync`: `imports`, then `useFactory` + `inject`, `useClass` or `useExisting`. */
+export type RateLimitModuleAsyncOptions = ConfigurableModuleAsyncOptions<
+  RateLimitModuleOptions,
+  'createRateLimitOptions'
+> & { isGlobal?: boolean };
+
+/** A class that provides the options, for `forRootAsync({ useClass })` or `{ useExisting }`. */
+export interface RateLimitOptionsFactory {
+  /** The rate-limit options. */
+  createRateLimitOptions(): Promise<RateLimitModuleOptions> | RateLimitModuleOptions;
+}
+
+/** Options with their defaults filled in. */
+export interface ResolvedRateLimitOptions {
+  store: string | KvsStore | undefined;
+  policies: readonly RateLimitPolicy[] | undefined;
+  headers: RateLimitHeaderFormat;
+  onStoreError: RateLimitStoreErrorPolicy;
+  timeout: number;
+  keyPrefix: string;
+  ipv6Subnet: number | false;
+  skip: RateLimitModuleOptions['skip'];
+  maxKeys: number;
+  clock: () => number;
+}
+
+const HEADERS: readonly unknown[] = ['legacy', 'draft-6', 'draft-7', 'draft-8', false];
+const ON_STORE_ERROR: readonly unknown[] = ['allow', 'deny'];
+
+/** Checks the options and fills in defaults; throws `KvsInvalidArgumentError` naming the fix. */
+export function resolveRateLimitOptions(options: unknown): ResolvedRateLimitOptions {
+  if (options === undefined) options = {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw invalid(
+      `expected an object such as { policies: { limit: 100, window: 60_000 } }, got ${show(options)}`,
+    );
+  }
+  const o = options as RateLimitModuleOptions;
+  const store = o.store;
+  if (
+    store !== undefined &&
+    (typeof store === 'string' ? store.length === 0 : typeof store !== 'object' || store === null)
+  ) {
+    throw invalid(`store must be a KvsModule store name or a store instance, got ${show(store)}`);
+  }
+  const policies = o.policies === undefined ? undefined : toList(o.policies);
+  if (policies !== undefined && policies.length > 0) resolvePolicies(policies);
+  assertRouteOptions(o, 'RateLimitModule');
+  const timeout = o.timeout ?? 500;
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
+    throw invalid(`timeout must be a number of milliseconds > 0, got ${show(timeout)}`);
+  }
+  const keyPrefix = o.keyPrefix ?? 'rl:';
+  if (typeof keyPrefix !== 'string' || /[{}]/.test(keyPrefix)) {
+    throw invalid(
+      `keyPrefix must be a string without '{' or '}' (they would form a Redis Cluster hash tag), got ${show(keyPrefix)}`,
+    );
+  }
+  const ipv6Subnet = o.ipv6Subnet ?? 64;
+  if (
+    ipv6Subnet !== false &&
+    !(Number.isInteger(ipv6Subnet) && ipv6Subnet >= 1 && ipv6Subnet <= 128)
+  ) {
+    throw invalid(
+      `ipv6Subnet must be a prefix length from 1 to 128, or false, got ${show(ipv6Subnet)}`,
+    );
+  }
+  if (o.skip !== undefined && typeof o.skip !== 'function') {
+    throw invalid(`skip must be a function (context) => boolean, got ${show(o.skip)}`);
+  }
+  const maxKeys = o.maxKeys ?? 100_000;
+  if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
+    throw invalid(`maxKeys must be a whole number >= 1, got ${show(maxKeys)}`);
+  }
+  if (o.clock !== undefined && typeof o.clock !== 'function') {
+    throw invalid(`clock must be a function returning ms, got ${show(o.clock)}`);
+  }
+  return {
+    store,
+    policies: policies !== undefined && policies.length > 0 ? policies : undefined,
+    headers: o.headers ?? 'draft-8',
+    onStoreError: o.onStoreError ?? 'allow',
+    timeout,
+    keyPrefix,
+    ipv6Subnet,
+    skip: o.skip,
+    maxKeys,
+    clock: o.clock ?? (() => performance.timeOrigin + performance.now()),
+  };
+}
+
+/** Checks `headers` and `onStoreError` of module or route options. */
+export function assertRouteOptions(options: RateLimitRouteOptions, where: string): void {
+  if (options.headers !== undefined && !HEADERS.includes(options.headers)) {
+    throw new KvsInvalidArgumentError(
+      `Invalid ${where} option headers: expected 'legacy', 'draft-6', 'draft-7', 'draft-8' or false, got ${show(options.headers)}.`,
+    );
+  }
+  if (options.onStoreError !== undefined && !ON_STORE_ERROR.includes(options.onStoreError)) {
+    throw new KvsInvalidArgumentError(
+      `Invalid ${where} option onStoreError: expected 'allow' or 'deny', got ${show(options.onStoreError)}.`,
+    );
+  }
+}
+
+/** One policy or a list of them, as a list. */
+export function toList(
+  policies: RateLimitPolicy | readonly RateLimitPolicy[],
+): readonly RateLimitPolicy[] {
+  return Array.isArray(policies)
+    ? (policies as readonly RateLimitPolicy[])
+    : [policies as RateLimitPolicy];
+}
+
+function invalid(problem: string): KvsInvalidArgumentError {
+  return new KvsInvalidArgumentError(`Invalid RateLimitModule options: ${problem}.`);
+}

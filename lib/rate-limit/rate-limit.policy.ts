@@ -1,0 +1,135 @@
+import { KvsInvalidArgumentError } from '../store/index.js';
+import type { RateLimitAlgorithm, RateLimitPolicy } from './rate-limit.interfaces.js';
+
+/** The one-letter code of each algorithm, as the Redis script and the memory backend know it. */
+export const ALGORITHM_CODES = {
+  'sliding-window': 's',
+  'fixed-window': 'f',
+  'token-bucket': 'b',
+} as const satisfies Record<RateLimitAlgorithm, string>;
+
+/** An algorithm's code: `s` sliding window, `f` fixed window, `b` token bucket. */
+export type AlgorithmCode = (typeof ALGORITHM_CODES)[RateLimitAlgorithm];
+
+/** A checked policy with its defaults filled in. */
+export interface ResolvedPolicy {
+  readonly name: string;
+  readonly limit: number;
+  readonly window: number;
+  readonly algorithm: RateLimitAlgorithm;
+  readonly code: AlgorithmCode;
+  readonly cost: number;
+  readonly key: RateLimitPolicy['key'];
+  /** `:name:code`, the end of the policy's counter keys. */
+  readonly suffix: string;
+}
+
+const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+const EXAMPLE = 'e.g. { limit: 100, window: 60_000 } for 100 requests a minute';
+const resolved = new WeakMap<object, ResolvedPolicy>();
+
+/**
+ * Checks a policy and fills in its defaults. Throws `KvsInvalidArgumentError` naming the field and
+ * the fix. The result is cached per policy object, so policies are read once: don't mutate them.
+ */
+export function resolvePolicy(policy: RateLimitPolicy): ResolvedPolicy {
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
+    throw invalid(`expected an object, ${EXAMPLE}, got ${show(policy)}`);
+  }
+  const cached = resolved.get(policy);
+  if (cached !== undefined) return cached;
+  const { limit, window, algorithm = 'sliding-window', cost = 1, key, name } = policy;
+  if (!isWhole(limit, 1)) throw invalid(`limit must be a whole number >= 1, got ${show(limit)}`);
+  if (!isWhole(window, 1)) {
+    throw invalid(`window must be a whole number of milliseconds >= 1, got ${show(window)}`);
+  }
+  if (!Object.hasOwn(ALGORITHM_CODES, algorithm)) {
+    throw invalid(
+      `algorithm must be one of ${Object.keys(ALGORITHM_CODES).join(', ')}, got ${show(algorithm)}`,
+    );
+  }
+  assertCost(cost, limit, 'cost');
+  if (key !== undefined && typeof key !== 'function') {
+    throw invalid(`key must be a function (context) => string, got ${show(key)}`);
+  }
+  if (name !== undefined && (typeof name !== 'string' || !NAME.test(name))) {
+    throw invalid(
+      `name must be 1-64 letters, digits, '.', '_' or '-' (it appears in headers and Redis keys), got ${show(name)}`,
+    );
+  }
+  const resolvedName = name ?? defaultName(limit, window, algorithm);
+  const result: ResolvedPolicy = {
+    name: resolvedName,
+    limit,
+    window,
+    algorithm,
+    code: ALGORITHM_CODES[algorithm],
+    cost,
+    key,
+    suffix: `:${resolvedName}:${ALGORITHM_CODES[algorithm]}`,
+  };
+  resolved.set(policy, result);
+  return result;
+}
+
+/** Checks one policy or a non-empty list of them. */
+export function resolvePolicies(
+  policies: RateLimitPolicy | readonly RateLimitPolicy[],
+): ResolvedPolicy[] {
+  const list: readonly RateLimitPolicy[] = Array.isArray(policies)
+    ? (policies as readonly RateLimitPolicy[])
+    : [policies as RateLimitPolicy];
+  if (list.length === 0) {
+    throw invalid(
+      'expected at least one policy; to exempt a route from limits use @SkipRateLimit()',
+    );
+  }
+  return list.map(resolvePolicy);
+}
+
+/** Checks a cost: a whole number from 0 to the smallest limit (a larger cost could never pass). */
+export function assertCost(cost: unknown, limit: number, what: string): asserts cost is number {
+  if (!isWhole(cost, 0)) throw invalid(`${what} must be a whole number >= 0, got ${show(cost)}`);
+  if (cost > limit) {
+    throw invalid(
+      `${what} ${cost} exceeds the limit ${limit}: such a request could never be admitted. Lower the cost or raise the limit`,
+    );
+  }
+}
+
+/** `100-in-60s`, `5-in-1500ms-fixed`, `10-in-1s-bucket`. */
+function defaultName(limit: number, window: number, algorithm: RateLimitAlgorithm): string {
+  const span = window % 1000 === 0 ? `${window / 1000}s` : `${window}ms`;
+  const suffix =
+    algorithm === 'fixed-window' ? '-fixed' : algorithm === 'token-bucket' ? '-bucket' : '';
+  return `${limit}-in-${span}${suffix}`;
+}
+
+function isWhole(value: unknown, min: number): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
+}
+
+function invalid(problem: string): KvsInvalidArgumentError {
+  return new KvsInvalidArgumentError(`Invalid rate-limit policy: ${problem}.`);
+}
+
+/** A short description of a rejected value. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
+/** Checks that policies decided together have distinct names (each name is its own counter). */
+export function assertUniqueNames(policies: readonly ResolvedPolicy[]): void {
+  const seen = new Set<string>();
+  for (const { name } of policies) {
+    if (seen.has(name)) {
+      throw invalid(
+        `two policies decided together are both named ${JSON.stringify(name)}; give each a distinct name`,
+      );
+    }
+    seen.add(name);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Drives the memory backend and the Redis script over the same simulated timeline, so one set of
+ * expectations holds both to the same algorithms, millisecond by millisecond.
+ */
+import { randomUUID } from 'node:crypto';
+import type { RateLimitPolicy, RedisStore } from '../../lib/index.js';
+import type { BackendDecision, RateLimitBackend } from '../../lib/rate-limit/rate-limit.backend.js';
+import {
+  MemoryCounters,
+  MemoryRateLimitBackend,
+} from '../../lib/rate-limit/rate-limit.memory-backend.js';
+import { resolvePolicy } from '../../lib/rate-limit/rate-limit.policy.js';
+import { RedisRateLimitBackend } from '../../lib/rate-limit/rate-limit.redis-backend.js';
+
+/** A start time aligned to every window the tests use (a whole number of days since the epoch). */
+export const T0 = 20_000 * 86_400_000;
+
+/** A backend on a clock the test moves. */
+export interface Timeline {
+  readonly name: string;
+  /** The simulated time, ms since the epoch. */
+  now: number;
+  /** Decides `policies` for `key` at `now`, spending `cost` (default: each policy's own). */
+  decide(
+    policies: readonly RateLimitPolicy[],
+    key?: string,
+    cost?: number,
+  ): Promise<BackendDecision>;
+}
+
+function timeline(name: string, create: (clock: () => number) => RateLimitBackend): Timeline {
+  const run = randomUUID();
+  const t: Timeline = {
+    name,
+    now: T0,
+    decide: async (policies, key = 'k', cost) => {
+      const requests = policies.map((p) => {
+        const policy = resolvePolicy(p);
+        return {
+          key: `t:{${run}:${key}}:${policy.name}:${policy.code}`,
+          policy,
+          cost: cost ?? policy.cost,
+        };
+      });
+      return backend.decide(requests);
+    },
+  };
+  const backend = create(() => t.now);
+  return t;
+}
+
+/** The memory backend with its own counters. */
+export const memoryTimeline = (maxKeys = 10_000): Timeline =>
+  timeline('memory', (clock) => new MemoryRateLimitBackend(new MemoryCounters(maxKeys), clock));
+
+/** The Redis script, with the simulated time passed in instead of Redis's TIME. */
+export const redisTimeline = (store: RedisStore): Timeline =>
+  timeline('redis', (clock) => new RedisRateLimitBackend(store, clock));
+
+/** The outcome as a compact tuple for `toEqual`: [allowed, ...per counter [allowed, remaining, resetMs, retryAfterMs]]. */
+export function summary(d: BackendDecision): (boolean | number[])[] {
+  return [
+    d.allowed,
+    ...d.counters.map((c) => [Number(c.allowed), c.remaining, c.resetMs, c.retryAfterMs]),
+  ];
+}
