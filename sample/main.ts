@@ -1,27 +1,22 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppModule, storeOptions } from './app.module.js';
+import { KVS_STORE, type KvsStore } from '../lib/index.js';
+import { AppModule } from './app.module.js';
+import { sampleBanner } from './sample.banner.js';
+import { loadSampleConfig } from './sample.config.js';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule);
+  const { config, warnings } = loadSampleConfig();
+  const app = await NestFactory.create(AppModule.forRoot(config));
   app.enableShutdownHooks();
-  const port = Number(process.env['PORT'] ?? 3000);
-  await app.listen(port);
-  const options = storeOptions();
-  const backend =
-    options.type === 'redis' ? 'Redis (KVS_URL)' : 'memory (set KVS_URL=redis://... for Redis)';
-  const base = `http://localhost:${port}`;
-  new Logger('sample').log(
-    [
-      `nestjs-kvs sample on ${base}, store: ${backend}`,
-      'Try:',
-      `  curl -X PUT ${base}/keys/greeting -H 'content-type: application/json' -d '{"value":"hello","ttlMs":60000}'`,
-      `  curl ${base}/keys/greeting`,
-      `  curl '${base}/keys?prefix=gr'`,
-      `  curl -X DELETE ${base}/keys/greeting`,
-    ].join('\n'),
-  );
+  await app.listen(config.port, config.host);
+  const logger = new Logger('sample');
+  for (const warning of warnings) logger.warn(warning);
+  logger.log(sampleBanner(config, app.get<KvsStore>(KVS_STORE)));
 }
 
-void bootstrap();
+bootstrap().catch((err: unknown) => {
+  new Logger('sample').error(err instanceof Error ? err.message : String(err));
+  process.exitCode = 1;
+});
