@@ -12,11 +12,23 @@ import {
   NotFoundException,
   Param,
   Put,
+  ServiceUnavailableException,
+  UseGuards,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InjectKvs, KvsModule, type KvsStore } from '../lib/index.js';
+import {
+  Cacheable,
+  InjectKvs,
+  isKvsError,
+  KvsCacheModule,
+  KvsModule,
+  RateLimit,
+  RateLimitGuard,
+  RateLimitModule,
+  type KvsStore,
+} from '../lib/index.js';
 
 @Controller('kv')
 class KvController {
@@ -25,14 +37,41 @@ class KvController {
   @Put(':key')
   @HttpCode(204)
   async put(@Param('key') key: string, @Body() body: { value: string }): Promise<void> {
-    await this.store.set(key, Buffer.from(body.value));
+    await unavailableIfDown(this.store.set(key, Buffer.from(body.value)));
   }
 
   @Get(':key')
   async get(@Param('key') key: string): Promise<{ value: string }> {
-    const value = await this.store.tryGet(key);
+    const value = await unavailableIfDown(this.store.tryGet(key));
     if (value === undefined) throw new NotFoundException();
     return { value: value.toString() };
+  }
+}
+
+/** Redis unreachable is a 503 for the client, as a real app would answer, not a logged 500. */
+async function unavailableIfDown<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (err) {
+    if (isKvsError(err, 'KVS_CONNECTION')) throw new ServiceUnavailableException(err.message);
+    throw err;
+  }
+}
+
+/** A cached read and a rate-limited route: both must keep answering while Redis is down. */
+@Controller()
+class MixedController {
+  @Get('cached/:id')
+  @Cacheable({ ttl: 5_000 })
+  async cached(@Param('id') id: string): Promise<{ id: string; at: number }> {
+    return { id, at: Date.now() };
+  }
+
+  @Get('limited')
+  @UseGuards(RateLimitGuard)
+  @RateLimit({ limit: 1_000_000, window: 1_000 })
+  limited(): { ok: true } {
+    return { ok: true };
   }
 }
 
@@ -44,8 +83,10 @@ class KvController {
       keyPrefix: 'soak:',
       commandTimeout: 500,
     }),
+    KvsCacheModule.forRoot({ ttl: 5_000, timeout: 150 }),
+    RateLimitModule.forRoot({ onStoreError: 'allow', headers: false }),
   ],
-  controllers: [KvController],
+  controllers: [KvController, MixedController],
 })
 class SoakModule {}
 

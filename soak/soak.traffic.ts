@@ -29,6 +29,18 @@ const OPERATIONS: Record<string, Operation> = {
     report.acknowledged.set(key, value);
     return true;
   },
+  async cached(base, loop, n) {
+    const res = await fetch(`${base}/cached/${(loop * 7 + n) % 200}`, {
+      signal: AbortSignal.timeout(3000),
+    });
+    await res.arrayBuffer();
+    return res.status === 200;
+  },
+  async limited(base) {
+    const res = await fetch(`${base}/limited`, { signal: AbortSignal.timeout(3000) });
+    await res.arrayBuffer();
+    return res.status === 200;
+  },
   async read(base, loop, n) {
     const res = await fetch(`${base}/kv/w:${loop}:${(n - 1) % 500}`, {
       signal: AbortSignal.timeout(3000),
