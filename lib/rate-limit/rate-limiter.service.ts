@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { getKvsToken } from '../module/index.js';
 import { KvsInvalidArgumentError, type KvsStore } from '../store/index.js';
@@ -18,7 +18,7 @@ import type {
   RateLimitPolicy,
   RateLimitStoreErrorPolicy,
 } from './rate-limit.interfaces.js';
-import { ThrottledLogger } from './rate-limit.logger.js';
+import { ThrottledLog } from '../module/throttled-log.js';
 import {
   resolveRateLimitOptions,
   toList,
@@ -57,7 +57,7 @@ export class RateLimiter implements OnModuleInit {
   /** The options in force, defaults filled in. */
   readonly options: ResolvedRateLimitOptions;
   readonly #moduleRef: ModuleRef | undefined;
-  readonly #log = new ThrottledLogger();
+  readonly #log = new ThrottledLog(new Logger('RateLimiter'));
   #backend: RateLimitBackend | undefined;
 
   constructor(
@@ -171,8 +171,10 @@ export class RateLimiter implements OnModuleInit {
     policy: RateLimitStoreErrorPolicy,
   ): RateLimitDecision {
     const decision = degradedDecision(policies, err, policy);
-    this.#log.error(
-      `Rate-limit store failed; ${decision.allowed ? 'allowing' : 'denying'} requests (onStoreError: '${policy}'): ${decision.storeError!.message}`,
+    this.#log.warn(
+      `${policy}:${decision.storeError!.name}`,
+      () =>
+        `Rate-limit store failed; ${decision.allowed ? 'allowing' : 'denying'} requests (onStoreError: '${policy}'): ${decision.storeError!.message}`,
     );
     return decision;
   }

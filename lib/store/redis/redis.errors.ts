@@ -33,10 +33,11 @@ export function toKvsError(err: unknown, ctx: ErrorContext): KvsError {
     );
   }
   const key = ctx.key ?? '';
-  if (message.startsWith('KVS_RANGE') || message.includes('KVS_RANGE'))
-    return counterRangeError(key);
-  if (message.includes('not an integer') || message.includes('overflow'))
-    return notIntegerError(key);
+  if (ctx.operation === 'increment') {
+    if (message.includes('KVS_RANGE')) return counterRangeError(key);
+    if (message.includes('not an integer') || message.includes('overflow'))
+      return notIntegerError(key);
+  }
   if (message.startsWith('WRONGTYPE')) {
     return new KvsValueTypeError(
       `Cannot ${ctx.operation} ${JSON.stringify(key)}: Redis holds a non-string value there (${message}).`,

@@ -96,6 +96,11 @@ export class RedisStore implements KvsStore {
     return this.#config.target;
   }
 
+  /** The prefix of every key of this store (on a Cluster, a `{hash tag}` in it puts all keys in one slot). */
+  get keyPrefix(): string {
+    return this.#prefix;
+  }
+
   /** The ioredis client(s) the store uses (for health checks and advanced use). */
   get clients(): readonly Client[] {
     return this.#clients;
