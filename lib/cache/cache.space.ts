@@ -1,4 +1,4 @@
-import { isKvsError, MemoryStore, type KvsCodec, type KvsStore } from '../store/index.js';
+import { isKvsError, type KvsCodec, type KvsStore } from '../store/index.js';
 import type { Deadlines } from './cache.deadline.js';
 import type { ThrottledLog } from '../module/throttled-log.js';
 import { cacheMessages } from './cache.messages.js';
@@ -40,7 +40,7 @@ export class CacheSpace {
     readonly store: KvsStore,
     private readonly ctx: SpaceContext,
   ) {
-    this.#bounded = !(store instanceof MemoryStore);
+    this.#bounded = store.backend !== 'memory';
   }
 
   /**

@@ -1,6 +1,5 @@
 import {
   KvsInvalidArgumentError,
-  MemoryStore,
   type KvsStore,
   type RedisScript,
   type ScriptArgument,
@@ -56,7 +55,7 @@ export function backendFor(store: KvsStore, memory: MemoryBackendOptions): RateL
   if (typeof (store as Partial<ScriptStore>).evalScript === 'function') {
     return new RedisRateLimitBackend(store as KvsStore & ScriptStore);
   }
-  if (store instanceof MemoryStore) {
+  if (store.backend === 'memory') {
     return new MemoryRateLimitBackend(memoryCountersOf(store, memory.maxKeys), memory.clock);
   }
   const kind = (store as object | null)?.constructor?.name ?? typeof store;

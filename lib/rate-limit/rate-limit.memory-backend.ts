@@ -1,4 +1,4 @@
-import type { MemoryStore } from '../store/index.js';
+import type { KvsStore } from '../store/index.js';
 import { evaluate, type CounterState, type Evaluation } from './rate-limit.algorithms.js';
 import type { BackendDecision, CounterRequest, RateLimitBackend } from './rate-limit.backend.js';
 
@@ -77,13 +77,13 @@ export class MemoryCounters {
   }
 }
 
-const countersByStore = new WeakMap<MemoryStore, MemoryCounters>();
+const countersByStore = new WeakMap<KvsStore, MemoryCounters>();
 
 /**
  * The counters of `store`, created on first use with `maxKeys` (later callers share them as they
  * are). Keyed weakly, so they go when the store does.
  */
-export function memoryCountersOf(store: MemoryStore, maxKeys: number): MemoryCounters {
+export function memoryCountersOf(store: KvsStore, maxKeys: number): MemoryCounters {
   let counters = countersByStore.get(store);
   if (counters === undefined) {
     counters = new MemoryCounters(maxKeys);

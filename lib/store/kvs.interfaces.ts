@@ -45,6 +45,12 @@ export interface ScanOptions {
  * atomic across processes.
  */
 export interface KvsStore extends ListableStore {
+  /**
+   * Which backend this is: 'memory' or 'redis' for the built-in stores, another name for a store
+   * of your own. Extensions (caching, rate limiting, adapters) read it instead of `instanceof`,
+   * which fails when two copies of the package are loaded.
+   */
+  readonly backend: string;
   /** The value of `key`, or `undefined` when it is missing or expired. */
   tryGet(key: string): Promise<Buffer | undefined>;
   /** The values of `keys` in order; `undefined` for each missing key. */

@@ -134,7 +134,7 @@ describe('KvsThrottlerStorage', () => {
   });
 
   it('rejects other stores and bad arguments, naming the fix', async () => {
-    const plain = { ...createMemoryStore() } as unknown as KvsStore;
+    const plain = { ...createMemoryStore(), backend: 'custom' } as unknown as KvsStore;
     expect(() => new KvsThrottlerStorage(plain)).toThrow(/RedisStore .* or a MemoryStore/);
     expect(() => new KvsThrottlerStorage(createMemoryStore(), { maxKeys: 0 })).toThrow(/maxKeys/);
     const storage = new KvsThrottlerStorage(createMemoryStore());

@@ -139,7 +139,7 @@ describe('memory backend bounds', () => {
   it('keeps at most maxKeys counters under many distinct keys, evicting the least recently used', async () => {
     const { rl, store } = limiter({ maxKeys: 1000 });
     await rl.consume('hot', perMinute);
-    const counters = memoryCountersOf(store as never, 0);
+    const counters = memoryCountersOf(store, 0);
     let largest = 0;
     for (let i = 0; i < 100_000; i++) {
       await rl.consume(`client:${i}`, perMinute);
@@ -154,7 +154,7 @@ describe('memory backend bounds', () => {
   it('reclaims expired counters a few per decision, with no timer', async () => {
     const { rl, clock, store } = limiter();
     for (let i = 0; i < 5000; i++) await rl.consume(`client:${i}`, perSecond);
-    const counters = memoryCountersOf(store as never, 0);
+    const counters = memoryCountersOf(store, 0);
     expect(counters.size).toBe(5000);
     clock.now += 2000; // every counter of a 1 s sliding window is now irrelevant
     for (let i = 0; i < 1300; i++) await rl.consume('steady', perSecond, { cost: 0 });

@@ -2,9 +2,8 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import {
   KvsInvalidArgumentError,
   KvsValueTypeError,
-  MemoryStore,
-  RedisStore,
   type KvsStore,
+  type RedisStore,
 } from '../../store/index.js';
 import { MemoryThrottles } from './throttler.memory.js';
 import type { ThrottlerRecord } from './throttler.record.js';
@@ -53,8 +52,8 @@ export class KvsThrottlerStorage implements ThrottlerStorage {
         `Invalid KvsThrottlerStorage maxKeys: expected a whole number >= 1, got ${String(maxKeys)}.`,
       );
     }
-    if (store instanceof RedisStore) this.#redis = store;
-    else if (store instanceof MemoryStore) this.#memory = new MemoryThrottles(maxKeys);
+    if (store.backend === 'redis') this.#redis = store as RedisStore;
+    else if (store.backend === 'memory') this.#memory = new MemoryThrottles(maxKeys);
     else {
       throw new KvsInvalidArgumentError(
         'KvsThrottlerStorage needs a RedisStore (shared by every instance) or a MemoryStore (this process only), such as the store KvsModule registers (KVS_STORE).',

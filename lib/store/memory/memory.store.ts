@@ -44,6 +44,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
  * batch of entries per tick, so expired keys are reclaimed without a timer per key.
  */
 export class MemoryStore implements KvsStore {
+  readonly backend = 'memory';
   readonly #map = new Map<string, Entry>();
   readonly #now: () => number;
   readonly #maxEntries: number;

@@ -69,6 +69,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Redi
  * operations are single commands or Lua scripts run by SHA, each one round trip.
  */
 export class RedisStore implements KvsStore {
+  readonly backend = 'redis';
   readonly #config: RedisStoreConfig;
   readonly #clients: Client[];
   readonly #owned: boolean;
