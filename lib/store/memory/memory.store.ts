@@ -10,6 +10,7 @@ import {
   toTtl,
 } from '../kvs.validation.js';
 import { addToInteger } from '../kvs.integer.js';
+import { compareKeys } from '../kvs.order.js';
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -303,11 +304,6 @@ function copyOf(value: Uint8Array): Buffer {
   const copy = Buffer.allocUnsafe(value.byteLength);
   copy.set(value);
   return copy;
-}
-
-/** Orders keys by UTF-16 code units, the same order on every backend. */
-export function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function checkCount(name: string, value: unknown, allowInfinity: boolean): void {

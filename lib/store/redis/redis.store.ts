@@ -8,7 +8,7 @@ import {
 } from '../kvs.errors.js';
 import type { KvsStore, ScanOptions } from '../kvs.interfaces.js';
 import { assertKey, assertKeys, assertValue, toPrefix, toStep, toTtl } from '../kvs.validation.js';
-import { compareKeys } from '../memory/memory.store.js';
+import { compareKeys } from '../kvs.order.js';
 import {
   resolveRedisConfig,
   type RedisStoreConfig,
