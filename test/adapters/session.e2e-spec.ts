@@ -213,6 +213,23 @@ describe.each(backends)('KvsSessionStore on %s', (_name, options) => {
     expect(left).toHaveLength(1); // bob's
     await http.get('/whoami').set('Cookie', other).expect(200, { user: 'bob' }); // untouched
   });
+
+  it('leaves no key of a session destroyed by logout-everywhere, index included', async () => {
+    const { http, store, app } = await boot(options());
+    const sessions = app.get(KvsSessionStore);
+    await http.post('/login').send({ user: 'bob' }).expect(201);
+    const [bob] = await sessions.userSessions('bob');
+    const cookies = [];
+    for (let i = 0; i < 3; i++) {
+      cookies.push(cookieOf(await http.post('/login').send({ user: 'ann' }).expect(201)));
+    }
+    // express-session touches the (just destroyed) session at the end of this request.
+    await http.post('/logout-everywhere').set('Cookie', cookies[0]!).expect(201, { destroyed: 3 });
+    // ...and at the end of each later request that still carries a destroyed session's cookie.
+    for (const cookie of cookies) await http.get('/whoami').set('Cookie', cookie).expect(401);
+
+    expect(await store.list('sess:')).toEqual([`sess:${bob}`, `sess:by-user:bob:${bob}`].sort());
+  });
 });
 
 describe('KvsSessionStore directly', () => {
@@ -284,6 +301,20 @@ describe('KvsSessionStore directly', () => {
     await call((cb) => sessions.set('s2', { cookie: cookie(60_000), userId: 'a:b' }, cb));
     expect(await sessions.destroyUserSessions('a')).toBe(1);
     expect(await sessions.userSessions('a:b')).toEqual(['s2']);
+  });
+
+  it('indexes a user ID too long for a key under a fixed-size digest of it', async () => {
+    const store = createMemoryStore();
+    const sessions = new KvsSessionStore(store, { userId: (s) => s.userId });
+    const long = 'ü'.repeat(5_000); // 10,000 UTF-8 bytes, 30,000 once URI-encoded
+    await call((cb) => sessions.set('s1', { cookie: cookie(60_000), userId: long }, cb));
+    await call((cb) => sessions.set('s2', { cookie: cookie(60_000), userId: `${long}x` }, cb));
+    expect(await sessions.userSessions(long)).toEqual(['s1']);
+    const index = (await store.list('sess:by-user:')).map((key) => key.length);
+    expect(Math.max(...index)).toBeLessThan(100);
+    expect(await sessions.destroyUserSessions(long)).toBe(1);
+    expect(await sessions.userSessions(`${long}x`)).toEqual(['s2']);
+    expect(await store.list('sess:')).toHaveLength(2); // s2 and its index entry
   });
 
   it('rejects bad options and user lookups without the userId option, naming the fix', async () => {

@@ -28,7 +28,7 @@ export interface KvsSessionStoreOptions {
 /** The options with their defaults applied. */
 export interface ResolvedSessionOptions {
   prefix: string;
-  /** Where the per-user index lives: `<prefix>by-user:<encoded user id>:<sid>`. */
+  /** Where the per-user index lives: `<prefix>by-user:<encoded user id, or # + its digest>:<sid>`. */
   userPrefix: string;
   defaultTtl: (session: SessionData) => number;
   serializer: SessionSerializer;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Store, type SessionData } from 'express-session';
 import { KvsInvalidArgumentError, type KvsStore } from '../../store/index.js';
 import {
@@ -13,6 +14,8 @@ type Callback<T = void> = (err: unknown, result?: T) => void;
 /** Keys fetched or deleted per round trip by `all` and `clear`. */
 const BATCH = 200;
 const EMPTY = Buffer.alloc(0);
+/** Longest URI-encoded user ID kept as it is in an index key; longer ones are digested. */
+const MAX_USER_CHARS = 200;
 
 /**
  * An express-session store on any nestjs-kvs store (memory or Redis): sessions live under
@@ -120,12 +123,17 @@ export class KvsSessionStore extends Store {
     if (user !== undefined) await this.#store.delete(this.#indexKey(user, sid));
   }
 
+  /**
+   * Extends only what still exists: the session first, then (only if it was there) its index
+   * entry. Both are PEXPIRE-style, so a touch racing a destroy (express-session touches at the end
+   * of the very request that logged the user out everywhere) never recreates either key.
+   */
   async #touch(sid: string, data: SessionData): Promise<void> {
     const ttl = sessionTtl(data, this.#options);
     if (ttl <= 0) return this.#destroy(sid);
+    if (!(await this.#store.expire(this.#key(sid), ttl))) return;
     const user = this.#options.userId?.(data);
-    if (user !== undefined) await this.#store.set(this.#indexKey(user, sid), EMPTY, ttl);
-    await this.#store.expire(this.#key(sid), ttl);
+    if (user !== undefined) await this.#store.expire(this.#indexKey(user, sid), ttl);
   }
 
   async #all(): Promise<Record<string, SessionData>> {
@@ -185,8 +193,18 @@ export class KvsSessionStore extends Store {
     return this.#options.prefix + sid;
   }
 
+  /**
+   * `<prefix>by-user:<user>:<sid>`, `<user>` URI-encoded, or, when that is longer than
+   * {@link MAX_USER_CHARS}, `#` and the SHA-256 of the user ID (base64url), so any user ID fits
+   * in a key. URI encoding never yields `#`, so the two forms cannot meet.
+   */
   #indexKey(user: string, sid: string): string {
-    return `${this.#options.userPrefix}${encodeURIComponent(user)}:${sid}`;
+    const encoded = encodeURIComponent(user);
+    const part =
+      encoded.length <= MAX_USER_CHARS
+        ? encoded
+        : `#${createHash('sha256').update(user, 'utf8').digest('base64url')}`;
+    return `${this.#options.userPrefix}${part}:${sid}`;
   }
 
   #decode(bytes: Buffer): SessionData {
