@@ -1,6 +1,14 @@
 import { EventEmitter } from 'node:events';
-import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import { KvsInvalidArgumentError, type KvsStore } from '../../store/index.js';
+import {
+  CAPABILITIES,
+  contractError,
+  toMajor,
+  toTtlMs,
+  type KeyvMajor,
+  type KvsKeyvCapabilities,
+} from './kvs-keyv.contract.js';
+import { toStoreKey } from './kvs-keyv.keys.js';
 
 /** Options of {@link KvsKeyvAdapter}. */
 export interface KvsKeyvAdapterOptions {
@@ -9,10 +17,16 @@ export interface KvsKeyvAdapterOptions {
    * so `clear()` can never reach the other data of a shared store (sessions, rate limits).
    */
   prefix?: string;
+  /**
+   * The Keyv major whose adapter contract to follow. Omitted (the default), the Keyv that the
+   * adapter is handed to tells: Keyv 6 reads `capabilities`, Keyv 5 reads `opts`, each in its
+   * constructor. Set it only to call the adapter without Keyv (e.g. a storage test suite).
+   */
+  keyv?: KeyvMajor;
 }
 
 /**
- * What Keyv reads from `adapter.opts`. Keyv 5 only wires `keyv.iterator()` for adapters whose
+ * What Keyv 5 reads from `adapter.opts`. Keyv 5 only wires `keyv.iterator()` for adapters whose
  * `opts.dialect` it knows; this adapter iterates the way its Redis adapter does (keys carry
  * `<namespace>:`, values are the serialized text), so it declares that dialect.
  */
@@ -22,24 +36,34 @@ export interface KvsKeyvAdapterOpts {
   readonly prefix: string;
 }
 
+/** A Keyv 5 `setMany` entry (relative `ttl`) or a Keyv 6 one (absolute `expires`). */
+export interface KvsKeyvEntry {
+  key: string;
+  value: unknown;
+  ttl?: number;
+  expires?: number;
+}
+
 /** Keys read or deleted per round trip by `iterator` and `clear`. */
 const BATCH = 200;
 
 /**
  * A Keyv storage adapter on a nestjs-kvs store, so Keyv, cache-manager and @nestjs/cache-manager
- * can keep their cache in Redis (standalone, Cluster, Sentinel) or memory. TTLs are in ms and
- * enforced by the store; `clear()` deletes only this adapter's keys in Keyv's namespace.
+ * can keep their cache in Redis (standalone, Cluster, Sentinel) or memory. Serves Keyv 5 and
+ * Keyv 6, whose adapter contracts differ (see {@link KeyvMajor}); it follows the contract of the
+ * Keyv it is handed to. Keys are `<prefix><namespace>:<key>` under both, TTLs are enforced by the
+ * store, and `clear()` deletes only this adapter's keys in Keyv's namespace.
  *
  * Give each Keyv instance its own adapter: Keyv writes its namespace into the adapter.
  * `disconnect()` leaves the store open; whoever created the store (e.g. KvsModule) closes it.
  */
-export class KvsKeyvAdapter extends EventEmitter implements KeyvStoreAdapter {
-  /** Keyv's namespace; Keyv sets it. `clear()` and `iterator()` stay within it. */
+export class KvsKeyvAdapter extends EventEmitter {
+  /** Keyv's namespace; Keyv sets it. Keys, `clear()` and `iterator()` stay within it. */
   namespace?: string | undefined;
-  /** The adapter's settings, as Keyv expects to find them. */
-  readonly opts: KvsKeyvAdapterOpts;
   readonly #store: KvsStore;
   readonly #prefix: string;
+  readonly #opts: KvsKeyvAdapterOpts;
+  #major: KeyvMajor | undefined;
 
   /** `store`: the nestjs-kvs store to keep the cache in, e.g. `app.get(KVS_STORE)`. */
   constructor(store: KvsStore, options: KvsKeyvAdapterOptions = {}) {
@@ -57,56 +81,78 @@ export class KvsKeyvAdapter extends EventEmitter implements KeyvStoreAdapter {
     }
     this.#store = store;
     this.#prefix = prefix;
-    this.opts = { dialect: 'redis', url: `nestjs-kvs:${store.constructor.name}`, prefix };
+    this.#major = toMajor(options.keyv);
+    this.#opts = { dialect: 'redis', url: `nestjs-kvs:${store.backend}`, prefix };
+  }
+
+  /** Keyv 6 reads this to learn that the adapter takes absolute expiries (its contract). */
+  get capabilities(): KvsKeyvCapabilities {
+    if (this.#major === 5) throw contractError('already serves a Keyv 5, and now a Keyv 6 too');
+    this.#major = 6;
+    return CAPABILITIES;
+  }
+
+  /** The adapter's settings, as Keyv 5 expects to find them. */
+  get opts(): KvsKeyvAdapterOpts {
+    this.#major ??= 5;
+    return this.#opts;
   }
 
   /** The stored (serialized) value of `key`, or `undefined`. */
-  async get<Value>(key: string): Promise<StoredData<Value> | undefined> {
-    const bytes = await this.#store.tryGet(this.#prefix + key);
-    return bytes?.toString('utf8') as StoredData<Value> | undefined;
+  async get(key: string): Promise<string | undefined> {
+    return (await this.#store.tryGet(this.#key(key)))?.toString('utf8');
   }
 
   /** The stored values of `keys` in order, `undefined` for each miss. One round trip. */
-  async getMany<Value>(keys: string[]): Promise<StoredData<Value | undefined>[]> {
-    const values = await this.#store.getMany(keys.map((key) => this.#prefix + key));
-    return values.map((bytes) => bytes?.toString('utf8') as StoredData<Value | undefined>);
+  async getMany(keys: string[]): Promise<(string | undefined)[]> {
+    const values = await this.#store.getMany(keys.map((key) => this.#key(key)));
+    return values.map((bytes) => bytes?.toString('utf8'));
   }
 
-  /** Stores `value` (Keyv's serialized text) for `ttl` ms (omitted or 0: no expiry). */
-  async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
-    await this.#store.set(this.#prefix + key, encode(value), toTtl(ttl));
+  /**
+   * Stores `value` (Keyv's serialized text) until it expires: `ttlOrExpires` is a TTL in ms under
+   * Keyv 5 (omitted or 0: none), an absolute expiry in Unix ms under Keyv 6 (omitted: none; past:
+   * the key is deleted).
+   */
+  async set(key: string, value: unknown, ttlOrExpires?: number): Promise<boolean> {
+    const [write] = this.#writes([{ key, value, ttl: ttlOrExpires, expires: ttlOrExpires }]);
+    await write!();
     return true;
   }
 
-  /** Stores several entries; `keyv.setMany()` then resolves one `true` per entry. */
-  async setMany(entries: { key: string; value: unknown; ttl?: number }[]): Promise<void> {
-    const bytes = entries.map(({ value }) => encode(value)); // all or none: check first
-    await Promise.all(
-      entries.map(({ key, ttl }, i) => this.#store.set(this.#prefix + key, bytes[i]!, toTtl(ttl))),
-    );
-    // Keyv types this as void, yet keyv.setMany() resolves with it and documents booleans.
-    return entries.map(() => true) as unknown as void;
+  /** Stores several entries; resolves one `true` per entry. */
+  async setMany(entries: KvsKeyvEntry[]): Promise<boolean[]> {
+    const writes = this.#writes(entries); // all or none: every entry is checked first
+    await Promise.all(writes.map((write) => write()));
+    return entries.map(() => true);
   }
 
   /** Deletes `key`; true when it existed. */
   async delete(key: string): Promise<boolean> {
-    return (await this.#store.deleteMany([this.#prefix + key])) > 0;
+    return (await this.#store.deleteMany([this.#key(key)])) > 0;
   }
 
-  /** Deletes `keys`; true when at least one of them existed. */
-  async deleteMany(keys: string[]): Promise<boolean> {
-    if (keys.length === 0) return false;
-    return (await this.#store.deleteMany(keys.map((key) => this.#prefix + key))) > 0;
+  /**
+   * Deletes `keys`. Keyv 5: true when at least one existed. Keyv 6: whether each one existed.
+   */
+  async deleteMany(keys: string[]): Promise<boolean | boolean[]> {
+    const storeKeys = keys.map((key) => this.#key(key));
+    if (this.#contract() === 5) {
+      return storeKeys.length > 0 && (await this.#store.deleteMany(storeKeys)) > 0;
+    }
+    // One DEL per key (pipelined on Redis): DEL of several keys only counts them.
+    const counts = await Promise.all(storeKeys.map((key) => this.#store.deleteMany([key])));
+    return counts.map((count) => count > 0);
   }
 
   /** Whether `key` exists and has not expired. */
   async has(key: string): Promise<boolean> {
-    return this.#store.has(this.#prefix + key);
+    return this.#store.has(this.#key(key));
   }
 
   /** Whether each of `keys` exists. One round trip. */
   async hasMany(keys: string[]): Promise<boolean[]> {
-    const values = await this.#store.getMany(keys.map((key) => this.#prefix + key));
+    const values = await this.#store.getMany(keys.map((key) => this.#key(key)));
     return values.map((bytes) => bytes !== undefined);
   }
 
@@ -115,7 +161,7 @@ export class KvsKeyvAdapter extends EventEmitter implements KeyvStoreAdapter {
    * no namespace), and nothing else in the store.
    */
   async clear(): Promise<void> {
-    const scope = this.#scope(this.namespace);
+    const scope = this.#scope();
     if (scope === '') {
       throw new KvsInvalidArgumentError(
         'KvsKeyvAdapter.clear() has neither a Keyv namespace nor an adapter prefix, so it would delete every key in the store. Give Keyv a namespace or the adapter a prefix.',
@@ -132,19 +178,24 @@ export class KvsKeyvAdapter extends EventEmitter implements KeyvStoreAdapter {
     if (batch.length > 0) await this.#store.deleteMany(batch);
   }
 
-  /** Yields `[key, serialized value]` for every entry in `namespace`; Keyv decodes and filters them. */
-  async *iterator<Value>(
-    namespace?: string,
-  ): AsyncGenerator<(string | Awaited<Value> | undefined)[], void> {
-    const scope = this.#scope(namespace);
+  /**
+   * Yields `[key, serialized value]` for every entry in the namespace; Keyv decodes and filters
+   * them. Keys are `<namespace>:<key>` under Keyv 5 (which strips the namespace), bare under
+   * Keyv 6. A key too long for the store comes back in its digest form,
+   * `<first 200 chars>:#<SHA-256>`: the full key is not stored.
+   */
+  async *iterator(): AsyncGenerator<[string, string], void> {
+    const scope = this.#scope();
+    // Keyv 5 expects the namespace in front of each key, as it wrote it.
+    const lead = this.#contract() === 5 && this.namespace ? `${this.namespace}:` : '';
     let batch: string[] = [];
     const flush = async () => {
       const values = await this.#store.getMany(batch);
-      const entries = batch.flatMap((key, i) => {
+      const entries = batch.flatMap((key, i): [string, string][] => {
         const bytes = values[i];
         return bytes === undefined
           ? []
-          : [[key.slice(this.#prefix.length), bytes.toString('utf8')]];
+          : [[lead + key.slice(scope.length), bytes.toString('utf8')]];
       });
       batch = [];
       return entries;
@@ -159,9 +210,50 @@ export class KvsKeyvAdapter extends EventEmitter implements KeyvStoreAdapter {
   /** Resolves at once: the store belongs to whoever created it, who closes it. */
   async disconnect(): Promise<void> {}
 
-  /** The store prefix of one namespace's keys (Keyv stores `<namespace>:<key>`). */
-  #scope(namespace: string | undefined): string {
-    return namespace ? `${this.#prefix}${namespace}:` : this.#prefix;
+  /** The contract in force; an adapter no Keyv has claimed and no option fixed cannot guess. */
+  #contract(): KeyvMajor {
+    if (this.#major === undefined) {
+      throw contractError('was called before any Keyv took it, so it cannot tell Keyv 5 from 6');
+    }
+    return this.#major;
+  }
+
+  /** `<prefix><namespace>:`, or `<prefix>` without a namespace. */
+  #scope(): string {
+    return this.namespace ? `${this.#prefix}${this.namespace}:` : this.#prefix;
+  }
+
+  /** The store key of a key as Keyv passed it. */
+  #key(key: string): string {
+    if (typeof key !== 'string') {
+      throw new KvsInvalidArgumentError(`KvsKeyvAdapter keys are strings, got ${typeof key}.`);
+    }
+    const namespace = this.namespace;
+    if (this.#contract() === 5 && namespace) {
+      // Keyv 5 has already put `<namespace>:` in front, unless it was told not to.
+      if (!key.startsWith(`${namespace}:`)) {
+        throw new KvsInvalidArgumentError(
+          `KvsKeyvAdapter got a key without Keyv's '${namespace}:' prefix: this Keyv 5 was created with useKeyPrefix: false, which would put every namespace's keys together. Remove useKeyPrefix: false (the adapter keeps Keyv 5's prefix), or use Keyv 6, which leaves namespaces to the adapter.`,
+        );
+      }
+      return toStoreKey(this.#scope(), key.slice(namespace.length + 1));
+    }
+    return toStoreKey(this.#scope(), key);
+  }
+
+  /** Checks every entry, then returns one store write per entry. */
+  #writes(entries: KvsKeyvEntry[]): (() => Promise<void>)[] {
+    const major = this.#contract();
+    const now = Date.now();
+    return entries.map(({ key, value, ttl, expires }) => {
+      const storeKey = this.#key(key);
+      const bytes = encode(value);
+      const ms = toTtlMs(major, major === 5 ? ttl : expires, now);
+      if (major === 6 && ms !== undefined && ms <= 0) {
+        return async () => void (await this.#store.delete(storeKey)); // already expired
+      }
+      return () => this.#store.set(storeKey, bytes, ms);
+    });
   }
 }
 
@@ -173,9 +265,4 @@ function encode(value: unknown): Buffer {
     );
   }
   return Buffer.from(value, 'utf8');
-}
-
-/** Keyv's TTL (ms; undefined or 0 = none) in the store's terms. */
-function toTtl(ttl: number | undefined): number | undefined {
-  return ttl === undefined || ttl === 0 ? undefined : ttl;
 }
