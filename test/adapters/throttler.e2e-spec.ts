@@ -223,6 +223,17 @@ describe('with @nestjs/throttler itself (in a plain Node process)', () => {
     expect(Number(refused[1]['retry-after'])).toBe(60);
   });
 
+  it('keeps throttlers apart under one key, where throttler’s own storage shares the block', () => {
+    // A generateKey that drops the throttler name: 'short' is blocked, 'long' takes a first hit.
+    const { throttler, memory, redis } = peer['oneKeyTwoThrottlers'] as {
+      [storage: string]: { totalHits: number; isBlocked: boolean };
+    };
+    // Throttler's storage: 'long' is refused, uncounted, by the block of 'short'.
+    expect(throttler).toMatchObject({ totalHits: 0, isBlocked: true });
+    expect(memory).toMatchObject({ totalHits: 1, isBlocked: false });
+    expect(redis).toMatchObject({ totalHits: 1, isBlocked: false });
+  });
+
   it('reported no error', () => {
     const errors = Object.entries(peer).filter(
       ([, result]) => typeof result === 'object' && result !== null && 'error' in result,

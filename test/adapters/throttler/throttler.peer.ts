@@ -121,7 +121,41 @@ const blocking: Scenario = {
   steps: [0, 100, 100, 100, 100, 800, 4_000, 200],
 };
 
+type Increment = (
+  key: string,
+  ttl: number,
+  limit: number,
+  block: number,
+  name: string,
+) => Promise<Record>;
+
+/**
+ * Two throttlers whose generateKey drops the name, so both count under one key: 'short' (limit 1)
+ * is driven into a block, then 'long' (limit 100) takes its first hit. What does 'long' answer?
+ */
+async function oneKeyTwoThrottlers(increment: Increment) {
+  await increment('k', 60_000, 1, 60_000, 'short');
+  await increment('k', 60_000, 1, 60_000, 'short'); // over the limit: blocked
+  return visible(await increment('k', 60_000, 100, 60_000, 'long'));
+}
+
 const checks: { [name: string]: () => Promise<unknown> } = {
+  oneKeyTwoThrottlers: async () => {
+    const theirs = new ThrottlerStorageService();
+    const redis = await createRedisStore({ url, keyPrefix: 'names:' });
+    try {
+      const memory = new KvsThrottlerStorage(createMemoryStore());
+      const onRedis = new KvsThrottlerStorage(redis);
+      return {
+        throttler: await oneKeyTwoThrottlers((...a) => theirs.increment(...a)),
+        memory: await oneKeyTwoThrottlers((...a) => memory.increment(...a)),
+        redis: await oneKeyTwoThrottlers((...a) => onRedis.increment(...a)),
+      };
+    } finally {
+      theirs.onApplicationShutdown();
+      await redis.close();
+    }
+  },
   blockingReference: () => reference(blocking),
   parityMemory: () => parity(createMemoryStore(), 300),
   parityRedis: async () => parity(await createRedisStore({ url, keyPrefix: 'parity:' }), 100),
