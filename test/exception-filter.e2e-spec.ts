@@ -60,9 +60,19 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(() => stopAll(), 30_000);
 
-const byClass: Provider = { provide: APP_FILTER, useClass: KvsExceptionFilter };
+// readme: exception-filter
+/** In a module's `providers`: a store outage in any route answers 503 with `Retry-After: 5`. */
+const outagesAs503: Provider = { provide: APP_FILTER, useClass: KvsExceptionFilter };
 
-function app(platform: (typeof PLATFORMS)[number], filter: Provider = byClass) {
+/** The same with another `Retry-After`, in whole seconds. */
+const outagesAs503RetryIn1s: Provider = {
+  provide: APP_FILTER,
+  inject: [HttpAdapterHost],
+  useFactory: (host: HttpAdapterHost) => new KvsExceptionFilter(host, { retryAfterSeconds: 1 }),
+};
+// readme: end
+
+function app(platform: (typeof PLATFORMS)[number], filter: Provider = outagesAs503) {
   return boot(platform, {
     imports: [KvsModule.forRoot({ type: 'redis', url: server.url, commandTimeout: 300 })],
     controllers: [RoutesController],
@@ -123,11 +133,7 @@ describe.each(PLATFORMS)('KvsExceptionFilter on %s', (platform) => {
   });
 
   it('takes retryAfterSeconds from a factory provider', async () => {
-    const { http } = await app(platform, {
-      provide: APP_FILTER,
-      inject: [HttpAdapterHost],
-      useFactory: (host: HttpAdapterHost) => new KvsExceptionFilter(host, { retryAfterSeconds: 1 }),
-    });
+    const { http } = await app(platform, outagesAs503RetryIn1s);
     const res = await http().get('/other-copy').expect(503);
     expect(res.headers['retry-after']).toBe('1');
   });
