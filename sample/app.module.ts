@@ -1,6 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import { KvsCacheModule, KvsModule, RateLimitGuard, RateLimitModule } from '../lib/index.js';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import {
+  KvsCacheModule,
+  KvsExceptionFilter,
+  KvsModule,
+  RateLimitGuard,
+  RateLimitModule,
+} from '../lib/index.js';
 import { AuthModule } from './auth/auth.module.js';
 import { FlagsModule } from './flags/flags.module.js';
 import { KeysModule } from './keys/keys.module.js';
@@ -28,8 +34,12 @@ export class AppModule {
         FlagsModule.forRoot({ refreshMs: config.flagsRefreshMs }),
         OAuthModule.forRoot({ publicUrl: config.publicUrl }),
       ],
-      // Routes with @RateLimit() are limited; the others are not counted.
-      providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+      providers: [
+        // Routes with @RateLimit() are limited; the others are not counted.
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        // A store outage in any route: 503 with Retry-After, not 500.
+        { provide: APP_FILTER, useClass: KvsExceptionFilter },
+      ],
     };
   }
 }

@@ -12,17 +12,16 @@ import {
   NotFoundException,
   Param,
   Put,
-  ServiceUnavailableException,
   UseGuards,
 } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { APP_FILTER, NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   Cacheable,
   InjectKvs,
-  isKvsError,
   KvsCacheModule,
+  KvsExceptionFilter,
   KvsModule,
   RateLimit,
   RateLimitGuard,
@@ -37,24 +36,14 @@ class KvController {
   @Put(':key')
   @HttpCode(204)
   async put(@Param('key') key: string, @Body() body: { value: string }): Promise<void> {
-    await unavailableIfDown(this.store.set(key, Buffer.from(body.value)));
+    await this.store.set(key, Buffer.from(body.value));
   }
 
   @Get(':key')
   async get(@Param('key') key: string): Promise<{ value: string }> {
-    const value = await unavailableIfDown(this.store.tryGet(key));
+    const value = await this.store.tryGet(key);
     if (value === undefined) throw new NotFoundException();
     return { value: value.toString() };
-  }
-}
-
-/** Redis unreachable is a 503 for the client, as a real app would answer, not a logged 500. */
-async function unavailableIfDown<T>(operation: Promise<T>): Promise<T> {
-  try {
-    return await operation;
-  } catch (err) {
-    if (isKvsError(err, 'KVS_CONNECTION')) throw new ServiceUnavailableException(err.message);
-    throw err;
   }
 }
 
@@ -87,6 +76,8 @@ class MixedController {
     RateLimitModule.forRoot({ onStoreError: 'allow', headers: false }),
   ],
   controllers: [KvController, MixedController],
+  // Redis unreachable is a 503 for the client, as a real app would answer, not a logged 500.
+  providers: [{ provide: APP_FILTER, useClass: KvsExceptionFilter }],
 })
 class SoakModule {}
 

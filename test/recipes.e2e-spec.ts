@@ -72,7 +72,7 @@ describe('feature flags while the store fails', () => {
     await flags.set('banner', 'sale');
     let reads = 0;
     const failing = Object.assign(Object.create(store) as KvsStore, {
-      tryGet: () => {
+      getMany: () => {
         reads++;
         return Promise.reject(new Error('down'));
       },

@@ -25,4 +25,15 @@ describe('Deadlines', () => {
     const outcomes = await Promise.allSettled(hung);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
   });
+
+  it('leaves no timer behind once every pending step settled', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const deadlines = new Deadlines();
+    await Promise.all([
+      deadlines.within(Promise.resolve(1), 60_000),
+      deadlines.within(Promise.resolve(2), 5),
+    ]);
+    expect(timers()).toBe(before);
+  });
 });

@@ -70,6 +70,9 @@ class Queue {
     if (this.#head === this.#items.length) {
       this.#items = [];
       this.#head = 0;
+      // Nothing left to expire: no timer may keep the process (or a closed app) waiting.
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
     } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;

@@ -87,8 +87,8 @@ export class CacheEngine {
   }
 
   async #join(flight: Flight<Outcome>): Promise<unknown> {
-    const outcome = await flight.promise;
     this.ctx.stats.misses++;
+    const outcome = await flight.promise;
     return outcome.copy();
   }
 
@@ -109,9 +109,10 @@ export class CacheEngine {
         ? this.#loadLocked(plan, key, load, flight)
         : this.#load(plan, key, load, flight, write);
     flights.set(storeKey, flight);
+    // Counted before the load settles, so a call whose load throws is a miss too.
+    this.ctx.stats.misses++;
     try {
       const { value } = await flight.promise;
-      this.ctx.stats.misses++;
       return value;
     } finally {
       if (flights.get(storeKey) === flight) flights.delete(storeKey);

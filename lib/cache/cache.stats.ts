@@ -4,7 +4,7 @@ export interface KvsCacheStats {
   hits: number;
   /** Calls answered from a stale entry while it was refreshed in the background. */
   stale: number;
-  /** Calls that found no entry (or the store failed); concurrent ones share one load. */
+  /** Calls that found no entry (or the store failed), whether their load then succeeded or threw; concurrent ones share one load. */
   misses: number;
   /** Runs of a method or `wrap` function to fill the cache, background refreshes included. */
   loads: number;

@@ -12,29 +12,47 @@ export interface FeatureFlagsOptions<F extends Record<string, FlagValue>> {
   prefix?: string;
   /** How long a value read from the store is reused before reading it again, in ms. Default 1000. */
   refreshMs?: number;
-  /** Milliseconds now (inject one in tests). */
+  /**
+   * The most a call waits for the store, in ms (real time), before it serves the last value read
+   * (or the default); the read goes on in the background. Default 150.
+   */
+  timeout?: number;
+  /** Milliseconds now, for `refreshMs` (inject one in tests). */
   clock?: () => number;
 }
 
 interface Cached {
   value: FlagValue;
   readAt: number;
+  /** The `#writes` count when `set` or `reset` stored this value; 0 for a value read. */
+  written: number;
 }
 
 /**
- * Feature flags that change without a restart: values live in the store, and each process reads a
- * flag at most once per `refreshMs`, so a change reaches every instance within that time. A flag
- * never set, or one whose stored value has another type than its default, reads as its default;
- * when the store fails, the last value read (or the default) is served.
+ * Feature flags that change without a restart: values live in the store, and each process reads
+ * its flags at most once per `refreshMs` (one read for every flag), so a change reaches every
+ * instance within that time. A flag never set, or one whose stored value has another type than
+ * its default, reads as its default. When the store fails or does not answer within `timeout`,
+ * the last value read (or the default) is served, and from then on calls wait for the store no
+ * more: one read at a time goes on in the background until the store answers again.
  */
 export class FeatureFlags<F extends Record<string, FlagValue> = Record<string, FlagValue>> {
   readonly #store: KvsStore;
   readonly #defaults: F;
   readonly #prefix: string;
   readonly #refreshMs: number;
+  readonly #timeout: number;
   readonly #now: () => number;
   readonly #cache = new Map<keyof F, Cached>();
-  readonly #reading = new Map<keyof F, Promise<FlagValue>>();
+  /**
+   * The read of every flag in progress, if any (one at a time): settles once it updated the
+   * values, or `timeout` ms after it started, whichever comes first. Never rejects.
+   */
+  #reading: Promise<void> | undefined;
+  /** False from a read that failed or outlived `timeout` until one succeeds: calls then wait not. */
+  #answering = true;
+  /** How many `set`/`reset` calls there were, so that a read landing after one does not undo it. */
+  #writes = 0;
 
   constructor(store: KvsStore, options: FeatureFlagsOptions<F>) {
     if (typeof options?.defaults !== 'object' || options.defaults === null) {
@@ -42,29 +60,26 @@ export class FeatureFlags<F extends Record<string, FlagValue> = Record<string, F
         'FeatureFlags needs `defaults`: every flag with its default value.',
       );
     }
-    const refreshMs = options.refreshMs ?? 1000;
-    if (typeof refreshMs !== 'number' || !(refreshMs >= 0) || !Number.isFinite(refreshMs)) {
-      throw new KvsInvalidArgumentError('Invalid refreshMs: expected a finite number of ms >= 0.');
-    }
     this.#store = store;
     this.#defaults = options.defaults;
     this.#prefix = options.prefix ?? 'flag:';
-    this.#refreshMs = refreshMs;
+    this.#refreshMs = checkMs('refreshMs', options.refreshMs ?? 1000);
+    this.#timeout = checkMs('timeout', options.timeout ?? 150);
     this.#now = options.clock ?? (() => performance.now());
   }
 
-  /** The flag's current value (at most `refreshMs` old). */
+  /**
+   * The flag's current value: at most `refreshMs` old while the store answers within `timeout`.
+   * Otherwise the last value read (or the default), after waiting at most `timeout`.
+   */
   async get<K extends keyof F & string>(name: K): Promise<F[K]> {
     this.#known(name);
     const cached = this.#cache.get(name);
     if (cached !== undefined && this.#now() - cached.readAt < this.#refreshMs)
       return cached.value as F[K];
-    let reading = this.#reading.get(name);
-    if (reading === undefined) {
-      reading = this.#read(name).finally(() => this.#reading.delete(name));
-      this.#reading.set(name, reading);
-    }
-    return (await reading) as F[K];
+    const reading = this.#reading ?? this.#read();
+    if (this.#answering) await reading;
+    return (this.#cache.get(name)?.value ?? this.#default(name)) as F[K];
   }
 
   /** True when `name` is a flag of this set (for names that come from outside, e.g. a route). */
@@ -98,30 +113,68 @@ export class FeatureFlags<F extends Record<string, FlagValue> = Record<string, F
       );
     }
     await this.#store.set(this.#prefix + name, Buffer.from(JSON.stringify(value)));
-    this.#cache.set(name, { value, readAt: this.#now() });
+    this.#cache.set(name, { value, readAt: this.#now(), written: ++this.#writes });
   }
 
   /** Returns a flag to its default for every instance. */
   async reset<K extends keyof F & string>(name: K): Promise<void> {
     this.#known(name);
     await this.#store.delete(this.#prefix + name);
-    this.#cache.set(name, { value: this.#default(name), readAt: this.#now() });
+    this.#cache.set(name, {
+      value: this.#default(name),
+      readAt: this.#now(),
+      written: ++this.#writes,
+    });
   }
 
-  async #read(name: keyof F & string): Promise<FlagValue> {
-    const fallback = this.#cache.get(name)?.value ?? this.#default(name);
-    let value: FlagValue;
-    try {
-      const bytes = await this.#store.tryGet(this.#prefix + name);
-      value = bytes === undefined ? this.#default(name) : this.#decode(name, bytes);
-    } catch {
-      // The store is down or slow: serve what we know, and ask again only after refreshMs, so an
-      // outage does not cost every request a timeout.
-      this.#cache.set(name, { value: fallback, readAt: this.#now() });
-      return fallback;
-    }
-    this.#cache.set(name, { value, readAt: this.#now() });
-    return value;
+  /** Starts the read of every flag; see {@link #reading}. */
+  #read(): Promise<void> {
+    const names = this.names();
+    const writes = this.#writes;
+    let timer: NodeJS.Timeout | undefined;
+    const done = this.#fetch(names)
+      .then(
+        (values) => {
+          this.#answering = true;
+          names.forEach((name, i) => this.#update(name, values[i]!, writes));
+        },
+        () => {
+          // The store is down or slow: serve what we know, and ask again only after refreshMs, so
+          // an outage does not cost every request a timeout.
+          this.#answering = false;
+          for (const name of names) {
+            this.#update(name, this.#cache.get(name)?.value ?? this.#default(name), writes);
+          }
+        },
+      )
+      .finally(() => {
+        clearTimeout(timer);
+        this.#reading = undefined;
+      });
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.#answering = false; // calls stop waiting until a read succeeds again
+        resolve();
+      }, this.#timeout);
+    });
+    this.#reading = Promise.race([done, timedOut]);
+    return this.#reading;
+  }
+
+  /** Every flag's stored value, decoded; rejects when the store fails. */
+  async #fetch(names: (keyof F & string)[]): Promise<FlagValue[]> {
+    const found = await this.#store.getMany(names.map((name) => this.#prefix + name));
+    return names.map((name, i) => {
+      const bytes = found[i];
+      return bytes === undefined ? this.#default(name) : this.#decode(name, bytes);
+    });
+  }
+
+  /** Stores a value read, unless `set` or `reset` stored a newer one since the read started. */
+  #update(name: keyof F, value: FlagValue, writes: number): void {
+    const cached = this.#cache.get(name);
+    if (cached !== undefined && cached.written > writes) return;
+    this.#cache.set(name, { value, readAt: this.#now(), written: 0 });
   }
 
   #decode(name: keyof F & string, bytes: Buffer): FlagValue {
@@ -145,6 +198,13 @@ export class FeatureFlags<F extends Record<string, FlagValue> = Record<string, F
       );
     }
   }
+}
+
+function checkMs(option: string, ms: unknown): number {
+  if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) {
+    throw new KvsInvalidArgumentError(`Invalid ${option}: expected a finite number of ms >= 0.`);
+  }
+  return ms;
 }
 
 /** A value's JSON kind: arrays, objects and null told apart, unlike `typeof`. */

@@ -10,3 +10,4 @@ export type {
   KvsOptionsFactory,
 } from './kvs-module.options.js';
 export type { LogSink } from './throttled-log.js';
+export { KvsExceptionFilter, type KvsExceptionFilterOptions } from './kvs-exception.filter.js';

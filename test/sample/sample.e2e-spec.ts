@@ -229,3 +229,27 @@ describe.each(backends.slice(1))('two sample instances on %s', (_name, store) =>
     await a.http().get(`/oauth/callback?code=c&state=${state}`).expect(400);
   });
 });
+
+describe('the sample while Redis does not answer', () => {
+  it('answers /checkout from flag defaults at once, and a store route 503 with Retry-After', async () => {
+    const { http } = await bootSample({ type: 'redis', url: server.url, keyPrefix: prefix() });
+    process.kill(server.pid!, 'SIGSTOP');
+    try {
+      const started = performance.now();
+      await http()
+        .get('/checkout')
+        .expect(200, {
+          flow: 'classic',
+          steps: ['cart', 'address', 'payment', 'review'],
+          banner: '',
+        });
+      // Both flags within one flags timeout (150 ms), not one commandTimeout (2 s) each.
+      expect(performance.now() - started).toBeLessThan(1000);
+      const refused = await http().get('/keys/greeting').expect(503);
+      expect(refused.headers['retry-after']).toBe('5');
+      expect(refused.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    } finally {
+      process.kill(server.pid!, 'SIGCONT');
+    }
+  }, 30_000);
+});
