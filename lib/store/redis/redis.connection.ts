@@ -34,8 +34,9 @@ export function handshakeError(
       : step === 'SELECT'
         ? 'Use a database the server has (it has `databases` of them, 16 by default, numbered from 0; a Cluster has only 0) and that the user may SELECT'
         : `Grant the user ${step}, or drop the option that sends it`;
+  const what = step === 'AUTH' || step === 'HELLO' ? `the credentials (${step})` : step;
   return new KvsHandshakeError(
-    `Redis at ${ctx.target} refused ${step} while setting up a connection: ${said}. ${fix}. ` +
+    `Redis at ${ctx.target} refused ${what} while setting up a connection: ${said}. ${fix}. ` +
       'No command runs until a connection is set up completely.',
     step,
     { cause: safeCause(err, ctx.secrets) },
