@@ -14,12 +14,14 @@ import {
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { once } from 'node:events';
+import { inspect } from 'node:util';
 import {
   getKvsToken,
   InjectKvs,
   KVS_STORE,
   KvsClosedError,
   KvsConnectionError,
+  KvsHandshakeError,
   KvsInvalidArgumentError,
   KvsModule,
   MemoryStore,
@@ -397,6 +399,39 @@ describe('Redis unreachable at startup', () => {
     expect(err).toMatchObject({ code: 'KVS_CONNECTION' });
     expect((err as Error).message).toContain(`127.0.0.1:${port}`);
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe('Redis refuses the connection handshake at startup', () => {
+  let secured: RedisServer;
+  beforeAll(async () => {
+    secured = await startRedis({ password: 'RightPass' });
+  });
+
+  it('fails with an error that holds the password nowhere, nor does what onError got', async () => {
+    const reported: unknown[] = [];
+    const err = await failure([
+      KvsModule.forRoot({
+        type: 'redis',
+        url: `redis://:WrongPass@127.0.0.1:${secured.port}`,
+        onError: (e) => reported.push(e),
+      }),
+    ]);
+    expect(err).toBeInstanceOf(KvsHandshakeError);
+    expect((err as Error).message).toMatch(/WRONGPASS/);
+    // What Nest's startup handler prints: the whole object, causes included.
+    for (const e of [err, ...reported]) {
+      expect(inspect(e, { depth: Infinity, showHidden: true })).not.toContain('WrongPass');
+    }
+  });
+
+  it('fails on a database the server does not have, instead of using database 0', async () => {
+    const err = await failure([
+      KvsModule.forRoot({ type: 'redis', url: `redis://:RightPass@127.0.0.1:${secured.port}/99` }),
+    ]);
+    expect(err).toBeInstanceOf(KvsHandshakeError);
+    expect(err).toMatchObject({ code: 'KVS_CONNECTION', step: 'SELECT' });
+    expect(await secured.cli('DBSIZE')).toBe('0');
   });
 });
 

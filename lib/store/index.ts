@@ -4,9 +4,11 @@
  */
 export type { KvsStore, ListableStore, ScanOptions, Store } from './kvs.interfaces.js';
 export {
+  KvsBackendError,
   KvsClosedError,
   KvsConnectionError,
   KvsError,
+  KvsHandshakeError,
   KvsInvalidArgumentError,
   KvsNotFoundError,
   KvsValueTypeError,

@@ -10,7 +10,8 @@ export type KvsErrorCode =
   | 'KVS_CLOSED'
   | 'KVS_INVALID_ARGUMENT'
   | 'KVS_CONNECTION'
-  | 'KVS_VALUE_TYPE';
+  | 'KVS_VALUE_TYPE'
+  | 'KVS_BACKEND';
 
 /** Base class of every error a store raises. */
 export class KvsError extends Error {
@@ -50,6 +51,32 @@ export class KvsConnectionError extends KvsError {
   override readonly code = 'KVS_CONNECTION';
 }
 
+/**
+ * The server refused a step of setting up a connection (`AUTH`/`HELLO`: wrong credentials;
+ * `SELECT`: a database it does not have or the user may not use), at startup or on a reconnect.
+ * The store runs no command on such a connection, and fails them with this error until a
+ * connection is set up completely. Its `code` is `KVS_CONNECTION`, like every connection failure;
+ * `step` names the refused command. Fixing it takes a configuration change, not waiting.
+ */
+export class KvsHandshakeError extends KvsConnectionError {
+  constructor(
+    message: string,
+    /** The handshake command the server refused: `AUTH`, `HELLO`, `SELECT`, `CLIENT`... */
+    readonly step: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The backend answered an operation with an error that has no more specific type, such as a
+ * Redis error reply (`ERR ...`, `NOPERM ...`, or one a script raised). The message carries it.
+ */
+export class KvsBackendError extends KvsError {
+  override readonly code = 'KVS_BACKEND';
+}
+
 /** The stored value has the wrong type for the operation (e.g. `increment` on a non-integer). */
 export class KvsValueTypeError extends KvsError {
   override readonly code = 'KVS_VALUE_TYPE';
@@ -62,6 +89,7 @@ const CODES = new Set<string>([
   'KVS_INVALID_ARGUMENT',
   'KVS_CONNECTION',
   'KVS_VALUE_TYPE',
+  'KVS_BACKEND',
 ]);
 
 /**

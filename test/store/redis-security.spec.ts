@@ -4,8 +4,20 @@
  * and TLS and ACL users work.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createRedisStore, type KvsError, type RedisStore } from '../../lib/index.js';
-import { startRedis, stopAll, type RedisServer } from '../support/redis-servers.js';
+import { inspect } from 'node:util';
+import {
+  createRedisStore,
+  type KvsError,
+  type RedisStore,
+  type RedisStoreOptions,
+} from '../../lib/index.js';
+import {
+  startCluster,
+  startRedis,
+  startSentinel,
+  stopAll,
+  type RedisServer,
+} from '../support/redis-servers.js';
 import { rejectsWith } from './store.conformance.js';
 
 let server: RedisServer;
@@ -73,6 +85,107 @@ describe('credentials', () => {
     for (const text of texts) expect(text).not.toContain(password);
     expect(err.message).toContain('svc:***@');
   });
+});
+
+/** Everything a logger could print of `value`: every property, every cause, every stack. */
+const dump = (value: unknown) => inspect(value, { depth: Infinity, showHidden: true });
+
+/**
+ * Fails to create a store from `options` and checks that neither the error nor anything `onError`
+ * received holds `secret`, wherever a logger that prints whole objects would look.
+ */
+async function expectStartupKeepsSecret(options: RedisStoreOptions, secret: string) {
+  const reported: KvsError[] = [];
+  const err = await rejectsWith(
+    createRedisStore({ connectTimeout: 3000, ...options, onError: (e) => reported.push(e) }),
+    'KVS_CONNECTION',
+  );
+  expect(dump(err)).not.toContain(secret);
+  for (const e of reported) expect(dump(e)).not.toContain(secret);
+  return { err, reported };
+}
+
+describe('no secret in any error object', () => {
+  it('standalone: a wrong password, with and without a user name', async () => {
+    const secured = await startRedis({
+      password: 'RightPass',
+      aclUser: { name: 'admin', password: 'AdminPass' },
+    });
+    for (const url of [
+      `redis://:WrongPass@127.0.0.1:${secured.port}`,
+      `redis://admin:WrongPass@127.0.0.1:${secured.port}`,
+    ]) {
+      const { err, reported } = await expectStartupKeepsSecret({ url }, 'WrongPass');
+      expect(reported.length).toBeGreaterThan(0);
+      expect(err.message).toMatch(/WRONGPASS/);
+    }
+    await secured.stop();
+  });
+
+  it('standalone: a password changed on the server while the store runs', async () => {
+    // The harness itself signs in as the default user.
+    const own = await startRedis({
+      password: 'AdminPw',
+      aclUser: { name: 'svc', password: 'OldPass' },
+    });
+    const reported: KvsError[] = [];
+    const store = await createRedisStore({
+      url: `redis://svc:OldPass@127.0.0.1:${own.port}`,
+      onError: (e) => reported.push(e),
+    });
+    try {
+      await store.set('k', Buffer.from('v'));
+      await own.cli('ACL', 'SETUSER', 'svc', 'resetpass', '>NewPass');
+      await own.cli('CLIENT', 'KILL', 'USER', 'svc');
+      const deadline = Date.now() + 10_000;
+      while (!reported.some((e) => /WRONGPASS/.test(e.message)) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const failed = await rejectsWith(store.get('k'), 'KVS_CONNECTION');
+      expect(reported.some((e) => /WRONGPASS/.test(e.message))).toBe(true);
+      for (const e of [failed, ...reported]) expect(dump(e)).not.toContain('OldPass');
+    } finally {
+      await store.close();
+      await own.stop();
+    }
+  });
+
+  it('Cluster: a wrong password in the node URLs', async () => {
+    const cluster = await startCluster({ password: 'RightPass' });
+    try {
+      const nodes = cluster.startupNodes.map((n) => `redis://:WrongPass@${n.host}:${n.port}`);
+      const { err } = await expectStartupKeepsSecret({ cluster: { nodes } }, 'WrongPass');
+      expect(err.message).toMatch(/WRONGPASS/);
+    } finally {
+      await cluster.stop();
+    }
+  }, 60_000);
+
+  it('Sentinel: a wrong master password, and a wrong password of the sentinels', async () => {
+    const set = await startSentinel({ password: 'RightPass', sentinelPassword: 'SentinelPass' });
+    try {
+      const sentinel = { sentinels: set.sentinelAddresses, name: set.masterName };
+      await expectStartupKeepsSecret(
+        { sentinel: { ...sentinel, password: 'WrongPass', sentinelPassword: 'SentinelPass' } },
+        'WrongPass',
+      );
+      const started = Date.now();
+      const { err } = await expectStartupKeepsSecret(
+        { sentinel: { ...sentinel, password: 'RightPass', sentinelPassword: 'WrongSentinel' } },
+        'WrongSentinel',
+      );
+      expect(err.message).toMatch(/WRONGPASS/);
+      // Wrong credentials are not worth waiting connectTimeout (3 s) for.
+      expect(Date.now() - started).toBeLessThan(2500);
+      const store = await createRedisStore({
+        sentinel: { ...sentinel, password: 'RightPass', sentinelPassword: 'SentinelPass' },
+      });
+      await store.set('k', Buffer.from('v'));
+      await store.close();
+    } finally {
+      await set.stop();
+    }
+  }, 60_000);
 });
 
 describe('TLS', () => {

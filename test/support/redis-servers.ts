@@ -1182,6 +1182,8 @@ export interface StartSentinelOptions {
   masterName?: string;
   /** requirepass/masterauth on master+replica and `sentinel auth-pass` (sentinels themselves have no password). */
   password?: string;
+  /** `requirepass` of the sentinels themselves (and `sentinel sentinel-pass`, so they talk to each other). */
+  sentinelPassword?: string;
   /** Deadline for the whole set to become healthy. Default 60 s. */
   timeoutMs?: number;
 }
@@ -1467,14 +1469,23 @@ export async function startSentinel(opts: StartSentinelOptions = {}): Promise<Re
             `sentinel parallel-syncs ${name} 1`,
           ];
           if (password !== undefined) lines.push(`sentinel auth-pass ${name} ${password}`);
+          const sentinelPassword = opts.sentinelPassword;
+          if (sentinelPassword !== undefined) {
+            lines.push(
+              `requirepass ${sentinelPassword}`,
+              `sentinel sentinel-pass ${sentinelPassword}`,
+            );
+          }
           await writeFile(conf, `${lines.join('\n')}\n`);
-          return {
+          const spec: ServerSpec = {
             kind: 'sentinel',
             port,
             dir,
             argv: [conf, '--sentinel'],
             startTimeoutMs: DEFAULT_START_TIMEOUT_MS,
           };
+          if (sentinelPassword !== undefined) spec.password = sentinelPassword;
+          return spec;
         }),
       ),
     );

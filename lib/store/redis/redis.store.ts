@@ -2,9 +2,9 @@ import calculateSlot from 'cluster-key-slot';
 import type { Cluster, Redis } from 'ioredis';
 import {
   KvsClosedError,
-  KvsConnectionError,
   KvsInvalidArgumentError,
   KvsNotFoundError,
+  type KvsError,
 } from '../kvs.errors.js';
 import type { KvsStore, ScanOptions } from '../kvs.interfaces.js';
 import { assertKey, assertKeys, assertValue, toPrefix, toStep, toTtl } from '../kvs.validation.js';
@@ -14,7 +14,8 @@ import {
   type RedisStoreConfig,
   type RedisStoreOptions,
 } from './redis.options.js';
-import { scrub, toKvsError } from './redis.errors.js';
+import { toKvsError } from './redis.errors.js';
+import { connectError, handshakeStep, watchHandshake } from './redis.connection.js';
 import { DELETE_IF_EQUALS, INCREMENT, PERSIST, type RedisScript } from './redis.scripts.js';
 
 type Client = Redis | Cluster;
@@ -38,26 +39,25 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Redi
     : [config.client!];
   const store = new RedisStore(config, clients, owned);
   // ioredis reports why a connection failed (TLS, auth) as an event; the promise only says "closed".
+  // A refused handshake (credentials, database) will not get better by waiting: fail at once.
   let cause: unknown;
-  const remember = (err: unknown) => (cause = err);
+  let refusal: unknown;
+  let refused!: (err: unknown) => void;
+  const handshake = new Promise<never>((_, reject) => (refused = reject));
+  const remember = (err: unknown) => {
+    cause = err;
+    if (refusal === undefined && handshakeStep(err) !== undefined) refused((refusal = err));
+  };
   if (owned) for (const c of clients) c.on('error', remember);
   try {
-    await withTimeout(
-      Promise.all(clients.map((c) => (owned ? c.connect().then(() => c.ping()) : c.ping()))),
-      config.connectTimeout,
+    const connected = Promise.all(
+      clients.map((c) => (owned ? c.connect().then(() => c.ping()) : c.ping())),
     );
+    await withTimeout(Promise.race([connected, handshake]), config.connectTimeout);
   } catch (err) {
     if (owned) for (const c of clients) abandon(c);
-    const why = cause ?? err;
-    const reason =
-      why instanceof Error
-        ? scrub(why.message, config.secrets).replace(/\.$/, '')
-        : 'unknown error';
-    throw new KvsConnectionError(
-      `Cannot connect to Redis at ${config.target} within ${config.connectTimeout} ms (connectTimeout): ${reason}. ` +
-        'Check that the server runs and that the URL and credentials are right.',
-      { cause: why },
-    );
+    const timedOut = err instanceof ConnectTimeout;
+    throw connectError(refusal ?? cause ?? (timedOut ? undefined : err), timedOut, config);
   } finally {
     for (const c of clients) c.off('error', remember);
   }
@@ -78,6 +78,8 @@ export class RedisStore implements KvsStore {
   #inflight = 0;
   #drained: (() => void) | undefined;
   #closing: Promise<void> | undefined;
+  /** Per client it opened: the refused handshake that keeps its connection unusable, if any. */
+  readonly #handshakes = new Map<Client, () => KvsError | undefined>();
 
   /** Use {@link createRedisStore}, which connects and checks the server first. */
   constructor(config: RedisStoreConfig, clients: Client[], owned: boolean) {
@@ -88,7 +90,8 @@ export class RedisStore implements KvsStore {
     if (owned) {
       const report = (err: unknown) =>
         config.onError?.(toKvsError(err, { ...config, operation: 'connect' }));
-      for (const client of clients) client.on('error', report);
+      for (const client of clients)
+        this.#handshakes.set(client, watchHandshake(client, config, report));
     }
   }
 
@@ -313,11 +316,14 @@ export class RedisStore implements KvsStore {
       },
       (err: unknown) => {
         this.#settle();
-        throw toKvsError(err, {
-          ...this.#config,
-          operation,
-          ...(key === undefined ? {} : { key }),
-        });
+        throw (
+          this.#handshakes.get(client)?.() ??
+          toKvsError(err, {
+            ...this.#config,
+            operation,
+            ...(key === undefined ? {} : { key }),
+          })
+        );
       },
     );
   }
@@ -398,10 +404,13 @@ export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
+/** What {@link withTimeout} rejects with. */
+class ConnectTimeout extends Error {}
+
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new ConnectTimeout(`no answer within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
