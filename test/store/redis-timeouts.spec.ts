@@ -3,9 +3,10 @@
  * frozen with SIGSTOP (the connection stays up, nothing answers) and commands are issued at
  * staggered times, as in issue 10 (0, 500, 1500, 2500, 3500 ms with a 2000 ms timeout, here scaled
  * to a 500 ms timeout). Each must reject `KvsConnectionError` about commandTimeout ms after its
- * own call, in every mode.
+ * own call, in every mode; and no increment is ever sent twice.
  */
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import type { Cluster } from 'ioredis';
 import { createRedisStore, isKvsError, type RedisStore } from '../../lib/index.js';
 import {
   startCluster,
@@ -169,5 +170,44 @@ describe('commandTimeout bounds each command from its own call', () => {
     );
     // The replica is frozen too, so the sentinels find no replica to promote meanwhile.
     await check(store, [set.master, set.replica]);
+  }, 90_000);
+});
+
+describe('an increment is never sent twice', () => {
+  it('Cluster: not even when its connection drops before Redis answered', async () => {
+    const cluster = closeLater(await startCluster({ nodeTimeoutMs: 30_000 }));
+    const store = closeLater(
+      await createRedisStore({ cluster: { nodes: cluster.startupNodes }, commandTimeout: TIMEOUT }),
+    );
+    await store.delete('counter');
+    await store.increment('counter'); // 1, and the script is loaded on its node
+    const master = await cluster.masterForKey('counter');
+    const node = (store.clients[0] as Cluster)
+      .nodes('master')
+      .find((n) => n.options.port === master.port)!;
+    const error = await frozen([master], async () => {
+      const counting = store.increment('counter').catch((err: unknown) => err);
+      await sleep(100); // written to the frozen server's socket, not answered
+      node.stream.destroy(); // the connection drops with the increment unanswered
+      const err = await counting;
+      await sleep(200); // time for a resend, if any, to be queued
+      return err;
+    });
+    expect(isKvsError(error, 'KVS_CONNECTION')).toBe(true);
+    // Thawed, Redis runs the increment it had received, once; nothing sends it again.
+    let value: Buffer | undefined;
+    for (const deadline = Date.now() + 10_000; ; await sleep(50)) {
+      const read = await store.tryGet('counter').then(
+        (v) => ({ v }),
+        () => undefined,
+      );
+      if (read !== undefined) {
+        value = read.v;
+        break;
+      }
+      if (Date.now() > deadline) throw new Error('the store did not recover after SIGCONT');
+    }
+    await sleep(1000); // time for a resend, if any, to run
+    expect([value?.toString(), await master.cli('GET', 'counter')]).toEqual(['2', '2']);
   }, 90_000);
 });

@@ -208,6 +208,9 @@ function clusterConfig(
         lazyConnect: true,
         enableOfflineQueue: false,
         enableAutoPipelining,
+        // ioredis would send a command again when its node's connection closed before the reply,
+        // though Redis may have run it: an increment would count twice.
+        retryDelayOnFailover: 0,
         redisOptions: { ...redisOptions, ...credentials, ...cluster.options?.redisOptions },
       }),
   };
