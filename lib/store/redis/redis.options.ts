@@ -41,7 +41,11 @@ export interface RedisStoreOptions {
   poolSize?: number;
   /** Ms to connect and answer the first PING before `createRedisStore` rejects. Default 5000. */
   connectTimeout?: number;
-  /** Ms any command may take before it rejects with `KvsConnectionError`. Default 2000. */
+  /**
+   * Ms any command may take, counted from its call (also while it waits behind an unanswered
+   * auto-pipelined batch), before it rejects `KvsConnectionError`. A write that timed out is never
+   * sent again, but Redis may still apply it when it answers late. Default 2000.
+   */
   commandTimeout?: number;
   /** Batch commands issued in the same tick into one write (ioredis auto-pipelining). Default true. */
   autoPipelining?: boolean;
@@ -204,6 +208,9 @@ function clusterConfig(
         lazyConnect: true,
         enableOfflineQueue: false,
         enableAutoPipelining,
+        // ioredis would send a command again when its node's connection closed before the reply,
+        // though Redis may have run it: an increment would count twice.
+        retryDelayOnFailover: 0,
         redisOptions: { ...redisOptions, ...credentials, ...cluster.options?.redisOptions },
       }),
   };

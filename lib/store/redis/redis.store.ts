@@ -2,6 +2,7 @@ import calculateSlot from 'cluster-key-slot';
 import type { Cluster, Redis } from 'ioredis';
 import {
   KvsClosedError,
+  KvsConnectionError,
   KvsInvalidArgumentError,
   KvsNotFoundError,
   type KvsError,
@@ -14,8 +15,9 @@ import {
   type RedisStoreConfig,
   type RedisStoreOptions,
 } from './redis.options.js';
-import { toKvsError } from './redis.errors.js';
 import { connectError, handshakeStep, watchHandshake } from './redis.connection.js';
+import { Deadlines, ended, type PendingCall } from './redis.deadlines.js';
+import { toKvsError } from './redis.errors.js';
 import { DELETE_IF_EQUALS, INCREMENT, PERSIST, type RedisScript } from './redis.scripts.js';
 
 type Client = Redis | Cluster;
@@ -74,6 +76,7 @@ export class RedisStore implements KvsStore {
   readonly #clients: Client[];
   readonly #owned: boolean;
   readonly #prefix: string;
+  readonly #deadlines: Deadlines;
   #turn = 0;
   #inflight = 0;
   #drained: (() => void) | undefined;
@@ -87,6 +90,7 @@ export class RedisStore implements KvsStore {
     this.#clients = clients;
     this.#owned = owned;
     this.#prefix = config.keyPrefix;
+    this.#deadlines = new Deadlines(config.commandTimeout);
     if (owned) {
       const report = (err: unknown) =>
         config.onError?.(toKvsError(err, { ...config, operation: 'connect' }));
@@ -297,11 +301,16 @@ export class RedisStore implements KvsStore {
     );
   }
 
-  /** Runs one operation on the next client, counting it in flight and mapping its errors. */
+  /**
+   * Runs one operation on the next client, counting it in flight and mapping its errors. It
+   * rejects `commandTimeout` ms after this call at the latest, whatever ioredis does meanwhile
+   * (an auto-pipelined command waits unsent while the batch before it is unanswered, and ioredis
+   * starts its own timer only when it sends).
+   */
   #run<T>(
     operation: string,
     key: string | undefined,
-    command: (client: Client) => Promise<T>,
+    command: (client: Client, call: PendingCall) => Promise<T>,
   ): Promise<T> {
     if (this.#closing !== undefined) return Promise.reject(new KvsClosedError(operation));
     const client =
@@ -309,38 +318,55 @@ export class RedisStore implements KvsStore {
         ? this.#clients[0]!
         : this.#clients[this.#turn++ % this.#clients.length]!;
     this.#inflight++;
-    return this.#attempt(client, command, 1).then(
-      (value) => {
+    return new Promise<T>((resolve, reject) => {
+      const call = this.#deadlines.start(() => {
         this.#settle();
-        return value;
-      },
-      (err: unknown) => {
-        this.#settle();
-        throw (
-          this.#handshakes.get(client)?.() ??
-          toKvsError(err, {
-            ...this.#config,
-            operation,
-            ...(key === undefined ? {} : { key }),
-          })
-        );
-      },
+        reject(this.#timedOut(operation));
+      });
+      this.#attempt(client, command, call, 1).then(
+        (value) => {
+          if (!this.#deadlines.end(call)) return;
+          this.#settle();
+          resolve(value);
+        },
+        (err: unknown) => {
+          if (!this.#deadlines.end(call)) return;
+          this.#settle();
+          reject(
+            this.#handshakes.get(client)?.() ??
+              toKvsError(err, {
+                ...this.#config,
+                operation,
+                ...(key === undefined ? {} : { key }),
+              }),
+          );
+        },
+      );
+    });
+  }
+
+  #timedOut(operation: string): KvsConnectionError {
+    return new KvsConnectionError(
+      `Redis at ${this.#config.target} did not answer ${operation} within ${this.#config.commandTimeout} ms (commandTimeout). ` +
+        'A write may still be applied if Redis answers late.',
     );
   }
 
   /**
    * Sends a command. On a Cluster, a MOVED/ASK/TRYAGAIN reply means the command did not run (a
    * failover or resharding is under way; ioredis follows redirects of auto-pipelined batches only
-   * when the whole batch moved), so it is safe to send again, a few times, after a short pause.
+   * when the whole batch moved), so it is safe to send again, a few times, after a short pause;
+   * never once the call has expired, as its caller was told it failed.
    */
   #attempt<T>(
     client: Client,
-    command: (client: Client) => Promise<T>,
+    command: (client: Client, call: PendingCall) => Promise<T>,
+    call: PendingCall,
     attempt: number,
   ): Promise<T> {
     let pending: Promise<T>;
     try {
-      pending = command(client);
+      pending = command(client, call);
     } catch (err) {
       pending = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -348,7 +374,8 @@ export class RedisStore implements KvsStore {
     return pending.catch(async (err: unknown) => {
       if (!(err instanceof Error) || !NOT_EXECUTED.test(err.message)) throw err;
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
-      return this.#attempt(client, command, attempt + 1);
+      if (ended(call)) throw err;
+      return this.#attempt(client, command, call, attempt + 1);
     });
   }
 
@@ -356,7 +383,10 @@ export class RedisStore implements KvsStore {
     if (--this.#inflight === 0 && this.#drained !== undefined) this.#drained();
   }
 
-  /** Runs a Lua script by SHA, sending its source once more if Redis lost it (NOSCRIPT). */
+  /**
+   * Runs a Lua script by SHA, sending its source once more if Redis lost it (NOSCRIPT), unless
+   * the call expired meanwhile.
+   */
   #script(
     operation: string,
     key: string,
@@ -364,11 +394,12 @@ export class RedisStore implements KvsStore {
     keys: readonly string[],
     args: readonly ScriptArgument[],
   ) {
-    return this.#run(operation, key, async (c) => {
+    return this.#run(operation, key, async (c, call) => {
       try {
         return await c.evalsha(script.sha, keys.length, ...keys, ...args);
       } catch (err) {
         if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+        if (ended(call)) throw err;
         return c.eval(script.source, keys.length, ...keys, ...args);
       }
     });
