@@ -1,3 +1,4 @@
+import { describeValue } from '../shared/describe.js';
 import { KvsInvalidArgumentError } from './kvs.errors.js';
 
 /** Longest key accepted, in UTF-8 bytes (8 KiB): long keys cost memory and time on every access. */
@@ -10,7 +11,7 @@ export const MAX_VALUE_BYTES = 512 * 1024 * 1024;
 export function assertKey(key: unknown, argument = 'key'): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) {
     throw new KvsInvalidArgumentError(
-      `Invalid ${argument}: expected a non-empty string, got ${describe(key)}.`,
+      `Invalid ${argument}: expected a non-empty string, got ${describeValue(key)}.`,
     );
   }
   // A UTF-16 code unit takes at most 3 UTF-8 bytes, so short keys skip the byte count.
@@ -26,7 +27,7 @@ export function assertKey(key: unknown, argument = 'key'): asserts key is string
 export function assertKeys(keys: unknown): asserts keys is readonly string[] {
   if (!Array.isArray(keys)) {
     throw new KvsInvalidArgumentError(
-      `Invalid keys: expected an array of strings, got ${describe(keys)}.`,
+      `Invalid keys: expected an array of strings, got ${describeValue(keys)}.`,
     );
   }
   for (let i = 0; i < keys.length; i++) assertKey(keys[i], `keys[${i}]`);
@@ -37,7 +38,7 @@ export function toPrefix(prefix: unknown): string {
   if (prefix === undefined) return '';
   if (typeof prefix !== 'string') {
     throw new KvsInvalidArgumentError(
-      `Invalid prefix: expected a string, got ${describe(prefix)}.`,
+      `Invalid prefix: expected a string, got ${describeValue(prefix)}.`,
     );
   }
   return prefix;
@@ -47,7 +48,7 @@ export function toPrefix(prefix: unknown): string {
 export function assertValue(value: unknown): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array)) {
     throw new KvsInvalidArgumentError(
-      `Invalid value: expected bytes (Buffer or Uint8Array), got ${describe(value)}. ` +
+      `Invalid value: expected bytes (Buffer or Uint8Array), got ${describeValue(value)}. ` +
         'Encode it first, e.g. Buffer.from(text), or use createTypedStore() for JSON and strings.',
     );
   }
@@ -67,7 +68,7 @@ export function toTtl(ttlMs: unknown): number {
   if (ttlMs === undefined) return 0;
   if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs < 0) {
     throw new KvsInvalidArgumentError(
-      `Invalid ttlMs: expected a finite number of milliseconds >= 0 (0 = never expires), got ${describe(ttlMs)}.`,
+      `Invalid ttlMs: expected a finite number of milliseconds >= 0 (0 = never expires), got ${describeValue(ttlMs)}.`,
     );
   }
   return Math.ceil(ttlMs);
@@ -78,24 +79,8 @@ export function toStep(by: unknown): number {
   if (by === undefined) return 1;
   if (typeof by !== 'number' || !Number.isSafeInteger(by)) {
     throw new KvsInvalidArgumentError(
-      `Invalid increment: expected a safe integer, got ${describe(by)}.`,
+      `Invalid increment: expected a safe integer, got ${describeValue(by)}.`,
     );
   }
   return by;
-}
-
-/** A short, secret-free description of a rejected argument. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  switch (typeof value) {
-    case 'string':
-      return value.length === 0 ? 'an empty string' : `a string of length ${value.length}`;
-    case 'number':
-      return String(value);
-    case 'object':
-      return `an instance of ${value.constructor?.name ?? 'Object'}`;
-    default:
-      return typeof value;
-  }
 }

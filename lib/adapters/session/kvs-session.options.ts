@@ -1,4 +1,5 @@
 import type { SessionData } from 'express-session';
+import { describeValue } from '../../shared/describe.js';
 import { KvsInvalidArgumentError } from '../../store/index.js';
 
 /** Turns a session into text and back; JSON by default. */
@@ -98,7 +99,7 @@ export function sessionTtl(session: SessionData, options: ResolvedSessionOptions
 function assertTtl(ttl: unknown): void {
   if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) {
     throw new KvsInvalidArgumentError(
-      `Invalid KvsSessionStore ttl: expected a finite number of milliseconds > 0 (e.g. 86400000 for a day), got ${String(ttl)}.`,
+      `Invalid KvsSessionStore ttl: expected a finite number of milliseconds > 0 (e.g. 86400000 for a day), got ${describeValue(ttl)}.`,
     );
   }
 }

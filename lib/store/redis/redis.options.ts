@@ -1,6 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { KvsInvalidArgumentError, type KvsError } from '../kvs.errors.js';
-import { describe } from '../kvs.validation.js';
+import { describeValue as describe } from '../../shared/describe.js';
 import { parseRedisUrl, type RedisEndpoint } from './redis.url.js';
 
 /** A Redis node address. */
