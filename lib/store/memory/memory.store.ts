@@ -1,7 +1,15 @@
 import { describeValue } from '../../shared/describe.js';
 import { KvsClosedError, KvsInvalidArgumentError, KvsNotFoundError } from '../kvs.errors.js';
 import type { KvsStore, ScanOptions } from '../kvs.interfaces.js';
-import { assertKey, assertKeys, assertValue, toPrefix, toStep, toTtl } from '../kvs.validation.js';
+import {
+  assertKey,
+  assertKeys,
+  assertValue,
+  toPrefix,
+  toScan,
+  toStep,
+  toTtl,
+} from '../kvs.validation.js';
 import { addToInteger } from '../kvs.integer.js';
 import { compareKeys } from '../kvs.order.js';
 
@@ -207,8 +215,8 @@ export class MemoryStore implements KvsStore {
   }
 
   async *scan(prefix?: string, options?: ScanOptions): AsyncIterableIterator<string> {
-    void options;
-    yield* await this.list(prefix);
+    // Checked as Redis checks them, though one list needs no batches.
+    yield* await this.list(toScan(prefix, options).prefix);
   }
 
   async ping(): Promise<void> {
