@@ -9,6 +9,7 @@ export {
   KvsError,
   KvsInvalidArgumentError,
   KvsNotFoundError,
+  KvsUnexpectedError,
   KvsValueTypeError,
   isKvsError,
   type KvsErrorCode,
