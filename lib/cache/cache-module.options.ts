@@ -2,7 +2,8 @@ import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
 import { KvsInvalidArgumentError, type KvsCodec } from '../store/index.js';
 import { taggedJsonCodec } from './cache.codec.js';
 import type { LogSink } from '../module/index.js';
-import { checkFlag, checkFunction, checkMs, checkName, describe } from './cache.validation.js';
+import { describeValue as describe } from '../shared/describe.js';
+import { checkFlag, checkFunction, checkMs, checkName } from './cache.validation.js';
 
 /** Options of `KvsCacheModule.forRoot()`. Every duration is in milliseconds. */
 export interface KvsCacheModuleOptions {

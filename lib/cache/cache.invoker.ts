@@ -1,3 +1,4 @@
+import { describeValue as describe } from '../shared/describe.js';
 import { KvsInvalidArgumentError } from '../store/index.js';
 import { defaultCacheKey } from './cache.keys.js';
 import { cacheMessages } from './cache.messages.js';
@@ -5,7 +6,6 @@ import type { CachedMethod } from './cache.method.js';
 import type { KvsCacheLoadOptions } from './cache.options.js';
 import type { Load } from './cache.plan.js';
 import type { KvsCacheRuntime } from './cache.runtime.js';
-import { describe } from './cache.validation.js';
 
 /** A key option as the runtime sees it, with the method's argument types erased. */
 type KeyOption<K> = K | ((...args: unknown[]) => K);

@@ -1,21 +1,5 @@
+import { describeValue as describe } from '../shared/describe.js';
 import { KvsInvalidArgumentError } from '../store/index.js';
-
-/** A short, secret-free description of a rejected option. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  switch (typeof value) {
-    case 'string':
-      return value.length === 0 ? 'an empty string' : JSON.stringify(value);
-    case 'number':
-    case 'boolean':
-      return String(value);
-    case 'object':
-      return `an instance of ${value.constructor?.name ?? 'Object'}`;
-    default:
-      return typeof value;
-  }
-}
 
 /** Throws `KvsInvalidArgumentError` saying which option of `where` is wrong and what it needs. */
 export function reject(where: string, option: string, expected: string, got: unknown): never {

@@ -4,7 +4,7 @@ import {
   type MemoryStoreOptions,
   type RedisStoreOptions,
 } from '../store/index.js';
-import { show } from './kvs.constants.js';
+import { describeValue as show } from '../shared/describe.js';
 
 /** The store backends KvsModule can create. */
 export const KVS_STORE_TYPES = ['memory', 'redis'] as const;

@@ -1,3 +1,4 @@
+import { describeValue as show } from '../shared/describe.js';
 import { KvsInvalidArgumentError } from '../store/index.js';
 
 /**
@@ -28,13 +29,4 @@ export function assertKvsName(name: unknown): asserts name is string | undefined
       `Invalid KvsModule name: expected a non-empty string such as 'sessions', or no name for the default store, got ${show(name)}.`,
     );
   }
-}
-
-/** A short description of a rejected option (option values here are never secrets). */
-export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null || typeof value !== 'object') return String(value);
-  return Array.isArray(value)
-    ? 'an array'
-    : `an instance of ${value.constructor?.name ?? 'Object'}`;
 }

@@ -1,4 +1,4 @@
-import { KvsConnectionError } from '../store/index.js';
+import { asKvsError, KvsConnectionError } from '../store/kvs.errors.js';
 import type { BackendDecision } from './rate-limit.backend.js';
 import type {
   RateLimitDecision,
@@ -77,7 +77,7 @@ export function degradedDecision(
     retryAfterMs: 0,
     policy: first.name,
     policies: states,
-    storeError: err instanceof Error ? err : new Error(String(err)),
+    storeError: asKvsError(err, 'The rate-limit store'),
   };
 }
 
@@ -98,7 +98,7 @@ export function withTimeout<T>(pending: Promise<T>, ms: number): Promise<T> {
       },
       (err: unknown) => {
         clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
+        reject(asKvsError(err, 'The rate-limit store'));
       },
     );
   });

@@ -1,4 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
+import type { KvsError } from '../store/index.js';
 
 /**
  * How a policy counts:
@@ -76,9 +77,10 @@ export interface RateLimitDecision {
   policies: RateLimitPolicyState[];
   /**
    * Set when the store failed or timed out: the decision then follows `onStoreError`, and the counts
-   * (`remaining`, `resetMs`, `retryAfterMs`) are not known and read 0.
+   * (`remaining`, `resetMs`, `retryAfterMs`) are not known and read 0. A failure that is not a
+   * nestjs-kvs error arrives as a `KvsUnexpectedError` (code `KVS_UNEXPECTED`) with it as `cause`.
    */
-  storeError?: Error;
+  storeError?: KvsError;
 }
 
 /** Options of one `RateLimiter.consume` or `decide` call. */

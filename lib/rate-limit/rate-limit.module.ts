@@ -6,7 +6,7 @@ import {
   type RateLimitModuleAsyncOptions,
   type RateLimitModuleRootOptions,
 } from './rate-limit.options.js';
-import { show } from './rate-limit.policy.js';
+import { describeValue as show } from '../shared/describe.js';
 
 /**
  * Provides `RateLimiter` and `RateLimitGuard` over a KvsModule store (memory or Redis). Global by

@@ -6,7 +6,8 @@ import type {
   RateLimitRouteOptions,
   RateLimitStoreErrorPolicy,
 } from './rate-limit.interfaces.js';
-import { resolvePolicies, show } from './rate-limit.policy.js';
+import { describeValue as show } from '../shared/describe.js';
+import { resolvePolicies } from './rate-limit.policy.js';
 
 /** Options of `RateLimitModule.forRoot` and of a `RateLimiter` built by hand. */
 export interface RateLimitModuleOptions {

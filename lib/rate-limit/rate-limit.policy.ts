@@ -1,3 +1,4 @@
+import { describeValue as show } from '../shared/describe.js';
 import { KvsInvalidArgumentError } from '../store/index.js';
 import type { RateLimitAlgorithm, RateLimitPolicy } from './rate-limit.interfaces.js';
 
@@ -111,14 +112,6 @@ function isWhole(value: unknown, min: number): value is number {
 
 function invalid(problem: string): KvsInvalidArgumentError {
   return new KvsInvalidArgumentError(`Invalid rate-limit policy: ${problem}.`);
-}
-
-/** A short description of a rejected value. */
-export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (value === null || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? 'an array' : 'an object';
 }
 
 /** Checks that policies decided together have distinct names (each name is its own counter). */

@@ -19,6 +19,7 @@ import type {
   RateLimitStoreErrorPolicy,
 } from './rate-limit.interfaces.js';
 import { ThrottledLog } from '../module/throttled-log.js';
+import { describeValue as show } from '../shared/describe.js';
 import {
   resolveRateLimitOptions,
   toList,
@@ -30,7 +31,6 @@ import {
   assertUniqueNames,
   resolvePolicies,
   resolvePolicy,
-  show,
   type ResolvedPolicy,
 } from './rate-limit.policy.js';
 

@@ -11,6 +11,7 @@ export {
   KvsHandshakeError,
   KvsInvalidArgumentError,
   KvsNotFoundError,
+  KvsUnexpectedError,
   KvsValueTypeError,
   isKvsError,
   type KvsErrorCode,
@@ -19,7 +20,12 @@ export { createMemoryStore, MemoryStore, type MemoryStoreOptions } from './memor
 export { createRedisStore, RedisStore, type ScriptArgument } from './redis/redis.store.js';
 export { defineScript, type RedisScript } from './redis/redis.scripts.js';
 export type { RedisNodeAddress, RedisStoreOptions } from './redis/redis.options.js';
-export { MAX_KEY_BYTES, MAX_VALUE_BYTES } from './kvs.validation.js';
+export {
+  MAX_KEY_BYTES,
+  MAX_SCAN_BATCH_SIZE,
+  MAX_TTL_MS,
+  MAX_VALUE_BYTES,
+} from './kvs.validation.js';
 export {
   createTypedStore,
   jsonCodec,

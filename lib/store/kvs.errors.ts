@@ -1,3 +1,5 @@
+import { describeValue } from '../shared/describe.js';
+
 /**
  * Errors raised by every nestjs-kvs store. Each carries a stable `code`, so callers can match on
  * `err.code` as well as `instanceof` (which fails when two copies of the package are loaded).
@@ -11,7 +13,8 @@ export type KvsErrorCode =
   | 'KVS_INVALID_ARGUMENT'
   | 'KVS_CONNECTION'
   | 'KVS_VALUE_TYPE'
-  | 'KVS_BACKEND';
+  | 'KVS_BACKEND'
+  | 'KVS_UNEXPECTED';
 
 /** Base class of every error a store raises. */
 export class KvsError extends Error {
@@ -82,6 +85,24 @@ export class KvsValueTypeError extends KvsError {
   override readonly code = 'KVS_VALUE_TYPE';
 }
 
+/**
+ * A store failed with something that is not a nestjs-kvs error (a custom store's own error, or a
+ * bug); `cause` holds what was thrown.
+ */
+export class KvsUnexpectedError extends KvsError {
+  override readonly code = 'KVS_UNEXPECTED';
+}
+
+/**
+ * `err` itself when it is a nestjs-kvs error, else a {@link KvsUnexpectedError} saying `what`
+ * failed, with `err` as its cause. A thrown non-Error is named by type and size only.
+ */
+export function asKvsError(err: unknown, what: string): KvsError {
+  if (isKvsError(err)) return err;
+  const reason = err instanceof Error ? `${err.name}: ${err.message}` : describeValue(err);
+  return new KvsUnexpectedError(`${what} failed: ${reason}`, { cause: err });
+}
+
 const CODES = new Set<string>([
   'KVS_ERROR',
   'KVS_NOT_FOUND',
@@ -90,6 +111,7 @@ const CODES = new Set<string>([
   'KVS_CONNECTION',
   'KVS_VALUE_TYPE',
   'KVS_BACKEND',
+  'KVS_UNEXPECTED',
 ]);
 
 /**

@@ -22,6 +22,7 @@ import {
   createRedisStore,
   KVS_STORE,
   KvsModule,
+  MAX_TTL_MS,
   type KvsModuleOptions,
   type KvsStore,
 } from '../../lib/index.js';
@@ -255,6 +256,17 @@ describe('KvsSessionStore directly', () => {
     expect(await store.ttl('web:abc')).toBeLessThanOrEqual(5_000);
     expect(await call((cb) => sessions.get('abc', cb))).toMatchObject({ userId: 'ann' });
     expect(await call((cb) => sessions.get('nope', cb))).toBeNull();
+  });
+
+  it('keeps a session whose cookie outlives MAX_TTL_MS for MAX_TTL_MS', async () => {
+    const store = createMemoryStore();
+    const sessions = new KvsSessionStore(store);
+    const forever = { cookie: cookie(200 * 365 * 86_400_000), userId: 'ann' };
+    await call((cb) => sessions.set('abc', forever, cb));
+    await call<void>((cb) => sessions.touch('abc', forever, () => cb(null)));
+    expect(await call((cb) => sessions.get('abc', cb))).toMatchObject({ userId: 'ann' });
+    expect(await store.ttl('sess:abc')).toBeLessThanOrEqual(MAX_TTL_MS);
+    expect(await store.ttl('sess:abc')).toBeGreaterThan(MAX_TTL_MS - 60_000);
   });
 
   it('destroys instead of storing a session whose cookie has already expired', async () => {

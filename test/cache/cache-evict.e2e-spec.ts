@@ -4,7 +4,14 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
-import { Cacheable, CacheEvict, CachePut, KvsInvalidArgumentError } from '../../lib/index.js';
+import { inspect } from 'node:util';
+import {
+  Cacheable,
+  CacheEvict,
+  CachePut,
+  KvsCacheModule,
+  KvsInvalidArgumentError,
+} from '../../lib/index.js';
 import { startRedis, stopAll, type RedisServer } from '../support/redis-servers.js';
 import { BACKENDS, boot, closeApps, deferred, type Backend } from './cache.fixtures.js';
 
@@ -218,4 +225,28 @@ describe('decorator options are checked when the class is defined', () => {
       return Static;
     }).toThrow(/instance methods only/);
   });
+
+  it('names a rejected string by its length, never by its content (it may be a secret)', () => {
+    const secret = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc';
+    const attempts = [
+      () => Cacheable({ ttl: secret as unknown as number }),
+      () => CachePut({ key: 'k', cacheNull: secret as unknown as boolean }),
+      () => KvsCacheModule.forRoot({ timeout: secret as unknown as number }),
+    ];
+    for (const attempt of attempts) {
+      const err = catchError(attempt);
+      expect(err).toBeInstanceOf(KvsInvalidArgumentError);
+      expect(err.message).toContain('got a string (32 chars)');
+      expect(inspect(err, { depth: Infinity })).not.toContain(secret);
+    }
+  });
 });
+
+function catchError(run: () => unknown): Error {
+  try {
+    run();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a throw');
+}

@@ -229,7 +229,7 @@ describe('RateLimitModule registration', () => {
 
   it('rejects bad options when the module is declared', () => {
     expect(() => RateLimitModule.forRoot({ headers: 'draft-9' as 'draft-8' })).toThrow(
-      /headers: expected 'legacy', 'draft-6', 'draft-7', 'draft-8' or false, got "draft-9"/,
+      /headers: expected 'legacy', 'draft-6', 'draft-7', 'draft-8' or false, got a string \(7 chars\)/,
     );
     expect(() => RateLimitModule.forRoot({ onStoreError: 'retry' as 'deny' })).toThrow(
       /onStoreError: expected 'allow' or 'deny'/,

@@ -5,6 +5,8 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   createMemoryStore,
+  isKvsError,
+  KvsError,
   KvsInvalidArgumentError,
   RateLimiter,
   type KvsStore,
@@ -123,6 +125,31 @@ describe('RateLimiter.consume', () => {
       'rl:{user:1}:ip:127.0.0.1:per-minute:s',
     );
   });
+
+  it.each([
+    ['an Error', new TypeError('boom')],
+    ['a thrown string', 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'],
+  ])(
+    'hands over a store failure that is not a KvsError as a KvsError with a stable code (%s)',
+    async (_kind, thrown) => {
+      const failing = async (): Promise<unknown> => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a store that throws a string
+        throw thrown;
+      };
+      const store = Object.assign(createMemoryStore(), { evalScript: failing });
+      const decision = await new RateLimiter({ store, onStoreError: 'allow' }).consume(
+        'k',
+        perSecond,
+      );
+      expect(decision.allowed).toBe(true);
+      expect(decision.storeError).toBeInstanceOf(KvsError);
+      expect(isKvsError(decision.storeError, 'KVS_UNEXPECTED')).toBe(true);
+      expect(decision.storeError?.name).toBe('KvsUnexpectedError');
+      expect(decision.storeError?.cause).toBe(thrown);
+      expect(decision.storeError?.message).toMatch(/^The rate-limit store failed/);
+      expect(decision.storeError?.message).not.toContain('sk_live');
+    },
+  );
 
   it('says which stores it cannot work with, and that it needs one outside Nest', async () => {
     const notAStore = { get: () => undefined } as unknown as KvsStore;

@@ -117,6 +117,7 @@ describe('redis store', () => {
       { url: url(), poolSize: 0 },
       { url: url(), connectTimeout: -5 },
       { url: url(), keyPrefix: 5 as unknown as string },
+      { url: url(), keyPrefix: 'tenant-\uD800:' }, // a lone surrogate: Redis would store U+FFFD
       { url: url(), client: {} as Redis },
     ];
     for (const options of bad) await rejectsWith(createRedisStore(options), 'KVS_INVALID_ARGUMENT');

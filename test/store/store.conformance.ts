@@ -7,6 +7,8 @@ import {
   isKvsError,
   KvsError,
   MAX_KEY_BYTES,
+  MAX_SCAN_BATCH_SIZE,
+  MAX_TTL_MS,
   MAX_VALUE_BYTES,
   type KvsErrorCode,
   type KvsStore,
@@ -35,6 +37,13 @@ export async function rejectsWith(
 }
 
 const bytes = (text: string) => Buffer.from(text);
+
+/** Every key an iterator yields. */
+async function drain(keys: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const key of keys) out.push(key);
+  return out;
+}
 
 export function describeStoreConformance(name: string, target: ConformanceTarget): void {
   describe(`${name}: store conformance`, () => {
@@ -80,6 +89,24 @@ export function describeStoreConformance(name: string, target: ConformanceTarget
         await store.delete('k');
         await rejectsWith(store.get('k'), 'KVS_NOT_FOUND');
         await expect(store.delete('never-set')).resolves.toBeUndefined();
+      });
+
+      it('keeps well-formed Unicode keys exactly as given, and lists them so', async () => {
+        const keys = [
+          '\u{10FFFF}',
+          'e\u0301',
+          '\u00e9',
+          '\uFEFF',
+          '\uFFFD',
+          '\u{1D49C}:1',
+          '中文',
+          '\u0000',
+        ];
+        for (const [i, key] of keys.entries()) await store.set(key, bytes(String(i)));
+        for (const [i, key] of keys.entries())
+          expect((await store.get(key)).toString()).toBe(String(i));
+        expect(await store.list()).toEqual([...keys].sort());
+        expect(new Set(await drain(store.scan('e')))).toEqual(new Set(['e\u0301']));
       });
 
       it('keeps keys with unusual characters apart', async () => {
@@ -198,6 +225,73 @@ export function describeStoreConformance(name: string, target: ConformanceTarget
         await rejectsWith(store.increment('n', 1, ttl as number), 'KVS_INVALID_ARGUMENT');
         expect(await store.has('k')).toBe(false);
       });
+
+      it('rejects a TTL over MAX_TTL_MS on every write, naming the limit, and accepts one at it', async () => {
+        await store.set('e', bytes('v'));
+        for (const ttl of [MAX_TTL_MS + 1, MAX_TTL_MS + 0.5, 1e20, 2 ** 63, Number.MAX_VALUE]) {
+          const err = await rejectsWith(store.set('k', bytes('v'), ttl), 'KVS_INVALID_ARGUMENT');
+          expect(err.message).toContain(`${MAX_TTL_MS} ms (100 years)`);
+          await rejectsWith(store.setIfAbsent('k', bytes('v'), ttl), 'KVS_INVALID_ARGUMENT');
+          await rejectsWith(store.increment('n', 1, ttl), 'KVS_INVALID_ARGUMENT');
+          await rejectsWith(store.expire('e', ttl), 'KVS_INVALID_ARGUMENT');
+        }
+        expect(await store.list()).toEqual(['e']);
+        expect(await store.ttl('e')).toBe(Infinity);
+
+        const nearly = MAX_TTL_MS - 60_000;
+        await store.set('k', bytes('v'), MAX_TTL_MS);
+        expect(await store.ttl('k')).toBeGreaterThan(nearly);
+        expect(await store.setIfAbsent('s', bytes('v'), MAX_TTL_MS)).toBe(true);
+        expect(await store.ttl('s')).toBeGreaterThan(nearly);
+        expect(await store.increment('n', 1, MAX_TTL_MS)).toBe(1);
+        expect(await store.ttl('n')).toBeGreaterThan(nearly);
+        expect(await store.expire('e', MAX_TTL_MS)).toBe(true);
+        expect(await store.ttl('e')).toBeGreaterThan(nearly);
+      });
+
+      it('rejects a scan batchSize that is not a whole number from 1 to MAX_SCAN_BATCH_SIZE', async () => {
+        await store.set('k', bytes('v'));
+        const bad: unknown[] = [
+          0,
+          -1,
+          1.5,
+          NaN,
+          Infinity,
+          MAX_SCAN_BATCH_SIZE + 1,
+          1e20,
+          '10',
+          null,
+        ];
+        for (const batchSize of bad) {
+          const err = await rejectsWith(
+            drain(store.scan('', { batchSize: batchSize as number })),
+            'KVS_INVALID_ARGUMENT',
+          );
+          expect(err.message).toContain(
+            `batchSize: expected a whole number from 1 to ${MAX_SCAN_BATCH_SIZE}`,
+          );
+        }
+        expect(await drain(store.scan('', { batchSize: MAX_SCAN_BATCH_SIZE }))).toEqual(['k']);
+        expect(await drain(store.scan('', {}))).toEqual(['k']);
+      });
+
+      const illFormed = ['a\uD800b', '\uDC00', 'x\uD83D', '\uDE42\uD83D'];
+      it.each(illFormed.map((k) => [k]))(
+        'rejects the key %j, which is not well-formed UTF-16, in every operation',
+        async (key) => {
+          const err = await rejectsWith(store.set(key, bytes('v')), 'KVS_INVALID_ARGUMENT');
+          expect(err.message).toMatch(/lone surrogate/);
+          await rejectsWith(store.get(key), 'KVS_INVALID_ARGUMENT');
+          await rejectsWith(store.has(key), 'KVS_INVALID_ARGUMENT');
+          await rejectsWith(store.setIfAbsent(key, bytes('v')), 'KVS_INVALID_ARGUMENT');
+          await rejectsWith(store.increment(key), 'KVS_INVALID_ARGUMENT');
+          await rejectsWith(store.getMany(['ok', key]), 'KVS_INVALID_ARGUMENT');
+          await rejectsWith(store.deleteMany(['ok', key]), 'KVS_INVALID_ARGUMENT');
+          await rejectsWith(store.list(key), 'KVS_INVALID_ARGUMENT');
+          await rejectsWith(drain(store.scan(key)), 'KVS_INVALID_ARGUMENT');
+          expect(await store.list()).toEqual([]);
+        },
+      );
 
       it('rejects a key over MAX_KEY_BYTES and accepts one at the limit', async () => {
         const atLimit = 'k'.repeat(MAX_KEY_BYTES);

@@ -1,20 +1,76 @@
 /**
  * Random operation sequences give the same observable results on the memory and Redis stores.
- * TTLs are long (no expiry inside a run), so the two clocks never matter.
+ * TTLs are long (no expiry inside a run), so the two clocks never matter. Inputs include what
+ * one backend might take and the other refuse or change: TTLs past MAX_TTL_MS, odd scan batch
+ * sizes, keys and prefixes with lone surrogates or other Unicode.
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { createMemoryStore, createRedisStore, isKvsError, type KvsStore } from '../../lib/index.js';
+import {
+  createMemoryStore,
+  createRedisStore,
+  isKvsError,
+  MAX_SCAN_BATCH_SIZE,
+  MAX_TTL_MS,
+  type KvsStore,
+} from '../../lib/index.js';
 import { startRedis, stopAll, type RedisServer } from '../support/redis-servers.js';
 
+/** Short strings of any UTF-16 code units: surrogate pairs, lone halves, NUL, combining marks. */
+const anyText = (maxLength: number) =>
+  fc.string({
+    unit: fc.oneof(
+      fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit)),
+      fc.constantFrom('a', '\uD83D', '\uDE42', '\u0301', '*'),
+    ),
+    maxLength,
+  });
+
 const KEYS = ['a', 'ab', 'a*', 'a?', 'a[', 'b]', '\\', 'n'];
-const key = fc.constantFrom(...KEYS);
-const prefix = fc.constantFrom('', 'a', 'a*', 'a[', 'b', '\\', 'z');
+/** Unicode keys: well-formed ones (astral, combining, NUL) and ones with a lone surrogate. */
+const UNICODE_KEYS = ['🙂', 'é', 'e\u0301', '\u{10FFFF}', '\u0000', 'a\uD800b', '\uDC00', '\uD83D'];
+const key = fc.oneof(
+  { arbitrary: fc.constantFrom(...KEYS, ...UNICODE_KEYS), weight: 5 },
+  { arbitrary: anyText(3), weight: 1 },
+);
+const prefix = fc.oneof(
+  {
+    arbitrary: fc.constantFrom('', 'a', 'a*', 'a[', 'b', '\\', 'z', 'e', '\uD83D', '🙂'),
+    weight: 5,
+  },
+  { arbitrary: anyText(2), weight: 1 },
+);
 const value = fc.oneof(
   fc.uint8Array({ maxLength: 8 }),
   fc.constantFrom('0', '7', '-3', '01', 'x').map((t) => new TextEncoder().encode(t)),
 );
-const ttl = fc.constantFrom(0, 60_000);
+/** Long enough never to expire in a run, or invalid (negative, NaN, past MAX_TTL_MS). */
+const ttl = fc.constantFrom<number | undefined>(
+  undefined,
+  0,
+  60_000,
+  60_000.5,
+  MAX_TTL_MS,
+  MAX_TTL_MS + 0.5,
+  MAX_TTL_MS + 1,
+  1e20,
+  2 ** 63,
+  -1,
+  NaN,
+);
+const batchSize = fc.constantFrom<number | undefined>(
+  undefined,
+  1,
+  2,
+  1000,
+  MAX_SCAN_BATCH_SIZE,
+  MAX_SCAN_BATCH_SIZE + 1,
+  0,
+  -1,
+  1.5,
+  1e20,
+  NaN,
+);
 
 type Operation = { name: string; run: (store: KvsStore) => Promise<unknown> };
 const op = (name: string, run: (store: KvsStore) => Promise<unknown>): Operation => ({ name, run });
@@ -32,8 +88,11 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
     .tuple(key, fc.integer({ min: -5, max: 5 }), ttl)
     .map(([k, by, t]) => op(`increment(${k},${by})`, (s) => s.increment(k, by, t))),
   key.map((k) => op(`ttl(${k})`, async (s) => ttlKind(await s.ttl(k)))),
-  fc.tuple(key, ttl).map(([k, t]) => op(`expire(${k},${t})`, (s) => s.expire(k, t))),
+  fc.tuple(key, ttl).map(([k, t]) => op(`expire(${k},${t})`, (s) => s.expire(k, t as number))),
   prefix.map((p) => op(`list(${p})`, (s) => s.list(p))),
+  fc
+    .tuple(prefix, batchSize)
+    .map(([p, n]) => op(`scan(${p},${n})`, async (s) => unique(s.scan(p, { batchSize: n })))),
   fc.array(key, { maxLength: 4 }).map((ks) => op(`getMany(${ks.join()})`, (s) => s.getMany(ks))),
   fc
     .array(key, { maxLength: 4 })
@@ -54,6 +113,13 @@ function normalise(result: unknown): unknown {
   if (Buffer.isBuffer(result)) return `0x${result.toString('hex')}`;
   if (Array.isArray(result)) return result.map(normalise);
   return result;
+}
+
+/** The keys of a scan, sorted and without the duplicates Redis may yield. */
+async function unique(keys: AsyncIterable<string>): Promise<string[]> {
+  const seen = new Set<string>();
+  for await (const k of keys) seen.add(k);
+  return [...seen].sort();
 }
 
 function ttlKind(ms: number | undefined): string {

@@ -1,5 +1,6 @@
 import type { SessionData } from 'express-session';
-import { KvsInvalidArgumentError } from '../../store/index.js';
+import { describeValue } from '../../shared/describe.js';
+import { KvsInvalidArgumentError, MAX_TTL_MS } from '../../store/index.js';
 
 /** Turns a session into text and back; JSON by default. */
 export interface SessionSerializer {
@@ -81,15 +82,16 @@ export function resolveSessionOptions(options: KvsSessionStoreOptions): Resolved
 
 /**
  * How long `session` should live, in ms: until its cookie expires when the cookie has `expires`
- * or `maxAge`, otherwise the default TTL. Zero or less means "already expired".
+ * or `maxAge` (at most `MAX_TTL_MS`, the store's longest TTL), otherwise the default TTL. Zero
+ * or less means "already expired".
  */
 export function sessionTtl(session: SessionData, options: ResolvedSessionOptions): number {
   const cookie = session.cookie as { expires?: Date | string | null; maxAge?: number } | undefined;
   if (cookie?.expires !== undefined && cookie.expires !== null) {
     const at = new Date(cookie.expires).getTime();
-    if (Number.isFinite(at)) return at - Date.now();
+    if (Number.isFinite(at)) return Math.min(at - Date.now(), MAX_TTL_MS);
   }
-  if (typeof cookie?.maxAge === 'number') return cookie.maxAge;
+  if (typeof cookie?.maxAge === 'number') return Math.min(cookie.maxAge, MAX_TTL_MS);
   const ttl = options.defaultTtl(session);
   assertTtl(ttl);
   return ttl;
@@ -98,7 +100,7 @@ export function sessionTtl(session: SessionData, options: ResolvedSessionOptions
 function assertTtl(ttl: unknown): void {
   if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) {
     throw new KvsInvalidArgumentError(
-      `Invalid KvsSessionStore ttl: expected a finite number of milliseconds > 0 (e.g. 86400000 for a day), got ${String(ttl)}.`,
+      `Invalid KvsSessionStore ttl: expected a finite number of milliseconds > 0 (e.g. 86400000 for a day), got ${describeValue(ttl)}.`,
     );
   }
 }

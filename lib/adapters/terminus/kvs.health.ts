@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { getKvsToken } from '../../module/index.js';
+import { describeValue } from '../../shared/describe.js';
 import { KvsInvalidArgumentError, type KvsStore } from '../../store/index.js';
 
 /** Options of {@link KvsHealthIndicator.isHealthy}. */
@@ -40,7 +41,7 @@ export class KvsHealthIndicator {
     const { timeout = 1000 } = options;
     if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
       throw new KvsInvalidArgumentError(
-        `Invalid KvsHealthIndicator timeout: expected milliseconds > 0 (e.g. 1000), got ${String(timeout)}.`,
+        `Invalid KvsHealthIndicator timeout: expected milliseconds > 0 (e.g. 1000), got ${describeValue(timeout)}.`,
       );
     }
     const store = this.#store(options.store);

@@ -5,6 +5,7 @@ import {
   type KvsStore,
   type RedisStore,
 } from '../../store/index.js';
+import { describeValue } from '../../shared/describe.js';
 import { MemoryThrottles } from './throttler.memory.js';
 import type { ThrottlerRecord } from './throttler.record.js';
 import { THROTTLE } from './throttler.script.js';
@@ -49,7 +50,7 @@ export class KvsThrottlerStorage implements ThrottlerStorage {
     }
     if (!(Number.isSafeInteger(maxKeys) && maxKeys >= 1)) {
       throw new KvsInvalidArgumentError(
-        `Invalid KvsThrottlerStorage maxKeys: expected a whole number >= 1, got ${String(maxKeys)}.`,
+        `Invalid KvsThrottlerStorage maxKeys: expected a whole number >= 1, got ${describeValue(maxKeys)}.`,
       );
     }
     if (store.backend === 'redis') this.#redis = store as RedisStore;
@@ -78,7 +79,7 @@ export class KvsThrottlerStorage implements ThrottlerStorage {
     const blockMs = toMs('blockDuration', blockDuration, true);
     if (typeof limit !== 'number' || Number.isNaN(limit)) {
       throw new KvsInvalidArgumentError(
-        `Invalid throttler limit: expected a number of requests, got ${String(limit)}.`,
+        `Invalid throttler limit: expected a number of requests, got ${describeValue(limit)}.`,
       );
     }
     if (this.#memory !== undefined) {
@@ -105,7 +106,7 @@ function toMs(name: string, value: unknown, zeroOk: boolean): number {
     (!zeroOk && value === 0)
   ) {
     throw new KvsInvalidArgumentError(
-      `Invalid throttler ${name}: expected a finite number of milliseconds ${zeroOk ? '>= 0' : '> 0'}, got ${String(value)}. Throttler 6 takes ms (e.g. ttl: 60_000).`,
+      `Invalid throttler ${name}: expected a finite number of milliseconds ${zeroOk ? '>= 0' : '> 0'}, got ${describeValue(value)}. Throttler 6 takes ms (e.g. ttl: 60_000).`,
     );
   }
   return Math.ceil(value);

@@ -1,11 +1,12 @@
+import { describeValue } from '../../shared/describe.js';
 import { KvsClosedError, KvsInvalidArgumentError, KvsNotFoundError } from '../kvs.errors.js';
 import type { KvsStore, ScanOptions } from '../kvs.interfaces.js';
 import {
   assertKey,
   assertKeys,
   assertValue,
-  describe,
   toPrefix,
+  toScan,
   toStep,
   toTtl,
 } from '../kvs.validation.js';
@@ -69,12 +70,12 @@ export class MemoryStore implements KvsStore {
       !Number.isFinite(sweepIntervalMs)
     ) {
       throw new KvsInvalidArgumentError(
-        `Invalid sweepIntervalMs: expected a finite number >= 0 (0 disables the sweep), got ${describe(sweepIntervalMs)}.`,
+        `Invalid sweepIntervalMs: expected a finite number >= 0 (0 disables the sweep), got ${describeValue(sweepIntervalMs)}.`,
       );
     }
     if (clock !== undefined && typeof clock !== 'function') {
       throw new KvsInvalidArgumentError(
-        `Invalid clock: expected a function returning ms, got ${describe(clock)}.`,
+        `Invalid clock: expected a function returning ms, got ${describeValue(clock)}.`,
       );
     }
     this.#now = clock ?? (() => performance.now());
@@ -214,8 +215,8 @@ export class MemoryStore implements KvsStore {
   }
 
   async *scan(prefix?: string, options?: ScanOptions): AsyncIterableIterator<string> {
-    void options;
-    yield* await this.list(prefix);
+    // Checked as Redis checks them, though one list needs no batches.
+    yield* await this.list(toScan(prefix, options).prefix);
   }
 
   async ping(): Promise<void> {
@@ -313,7 +314,7 @@ function checkCount(name: string, value: unknown, allowInfinity: boolean): void 
     (Number.isSafeInteger(value) || (allowInfinity && value === Infinity));
   if (!ok) {
     throw new KvsInvalidArgumentError(
-      `Invalid ${name}: expected a whole number >= 1, got ${describe(value)}.`,
+      `Invalid ${name}: expected a whole number >= 1, got ${describeValue(value)}.`,
     );
   }
 }

@@ -1,6 +1,7 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { KvsInvalidArgumentError, type KvsError } from '../kvs.errors.js';
-import { describe } from '../kvs.validation.js';
+import { describeValue as describe } from '../../shared/describe.js';
+import { toPrefix } from '../kvs.validation.js';
 import { parseRedisUrl, type RedisEndpoint } from './redis.url.js';
 
 /** A Redis node address. */
@@ -97,12 +98,7 @@ export function resolveRedisConfig(options: RedisStoreOptions): RedisStoreConfig
         : `Redis options take one of url, cluster, sentinel or client, got ${sources.join(' and ')}.`,
     );
   }
-  const keyPrefix = options.keyPrefix ?? '';
-  if (typeof keyPrefix !== 'string') {
-    throw new KvsInvalidArgumentError(
-      `Invalid keyPrefix: expected a string, got ${describe(keyPrefix)}.`,
-    );
-  }
+  const keyPrefix = toPrefix(options.keyPrefix ?? '', 'keyPrefix');
   const connectTimeout = positiveMs(
     'connectTimeout',
     options.connectTimeout ?? DEFAULTS.connectTimeout,

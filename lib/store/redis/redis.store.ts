@@ -8,7 +8,7 @@ import {
   type KvsError,
 } from '../kvs.errors.js';
 import type { KvsStore, ScanOptions } from '../kvs.interfaces.js';
-import { assertKey, assertKeys, assertValue, toPrefix, toStep, toTtl } from '../kvs.validation.js';
+import { assertKey, assertKeys, assertValue, toScan, toStep, toTtl } from '../kvs.validation.js';
 import { compareKeys } from '../kvs.order.js';
 import {
   resolveRedisConfig,
@@ -230,15 +230,15 @@ export class RedisStore implements KvsStore {
   }
 
   async list(prefix?: string): Promise<string[]> {
-    const wanted = toPrefix(prefix);
     const keys = new Set<string>();
-    for await (const key of this.scan(wanted)) keys.add(key);
+    for await (const key of this.scan(prefix)) keys.add(key); // scan checks the prefix
     return [...keys].sort(compareKeys);
   }
 
   async *scan(prefix?: string, options?: ScanOptions): AsyncIterableIterator<string> {
-    const wanted = this.#prefix + toPrefix(prefix);
-    const count = options?.batchSize ?? 1000;
+    const checked = toScan(prefix, options);
+    const wanted = this.#prefix + checked.prefix;
+    const count = checked.batchSize;
     const match = escapeGlob(wanted) + '*';
     const nodes = this.#run('scan', undefined, async (c) =>
       isCluster(c) ? c.nodes('master') : [c],

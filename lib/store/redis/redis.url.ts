@@ -1,6 +1,6 @@
 import type { RedisOptions } from 'ioredis';
 import { KvsInvalidArgumentError } from '../kvs.errors.js';
-import { describe } from '../kvs.validation.js';
+import { describeValue as describe } from '../../shared/describe.js';
 
 /** A parsed Redis URL: ioredis options, a password-free description, and the secrets it holds. */
 export interface RedisEndpoint {
