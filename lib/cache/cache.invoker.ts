@@ -1,4 +1,5 @@
 import { describeValue as describe } from '../shared/describe.js';
+import { toError } from '../shared/errors.js';
 import { KvsInvalidArgumentError } from '../store/index.js';
 import { defaultCacheKey } from './cache.keys.js';
 import { cacheMessages } from './cache.messages.js';
@@ -77,7 +78,7 @@ function cacheable(
     }
     key = keyOf(method, args);
   } catch (err) {
-    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    return Promise.reject(toError(err));
   }
   return runtime.engine.cached(runtime.planOf(method), key, new MethodLoad(method, self, args));
 }

@@ -9,10 +9,11 @@ import { ModuleRef, ModulesContainer } from '@nestjs/core';
 import { getKvsToken } from '../module/index.js';
 import { KvsInvalidArgumentError, type KvsStore } from '../store/index.js';
 import { KVS_CACHE_OPTIONS } from './cache.constants.js';
-import { Deadlines } from './cache.deadline.js';
+import { Deadlines } from '../shared/deadlines.js';
+import { toError } from '../shared/errors.js';
 import { CacheEngine } from './cache.engine.js';
 import { invokeCached } from './cache.invoker.js';
-import { ThrottledLog } from '../module/throttled-log.js';
+import { ThrottledLog } from '../shared/throttled-log.js';
 import { cacheMessages } from './cache.messages.js';
 import type { CachedMethod, CacheRuntime } from './cache.method.js';
 import type { KvsCacheLoadOptions } from './cache.options.js';
@@ -82,7 +83,7 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
     try {
       return Promise.resolve(method.original.apply(self, args));
     } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      return Promise.reject(toError(err));
     }
   }
 

@@ -1,8 +1,21 @@
 import { isKvsError, type KvsCodec, type KvsStore } from '../store/index.js';
-import type { Deadlines } from './cache.deadline.js';
-import type { ThrottledLog } from '../module/throttled-log.js';
+import type { Deadlines } from '../shared/deadlines.js';
+import type { ThrottledLog } from '../shared/throttled-log.js';
 import { cacheMessages } from './cache.messages.js';
 import type { CacheCounters } from './cache.stats.js';
+
+/** A store step took longer than its timeout. */
+export class StepTimeoutError extends Error {
+  /** The cause name used in logs. */
+  readonly code = 'TIMEOUT';
+
+  constructor(readonly ms: number) {
+    super(`no answer within ${ms} ms`);
+    this.name = 'StepTimeoutError';
+  }
+}
+
+const stepTimeout = (ms: number): Error => new StepTimeoutError(ms);
 
 /** What every space of one application shares. */
 export interface SpaceContext {
@@ -49,7 +62,7 @@ export class CacheSpace {
    */
   get(key: string, timeout: number): Promise<Buffer | undefined> {
     const pending = this.store.tryGet(key);
-    return this.#bounded ? this.ctx.deadlines.within(pending, timeout) : pending;
+    return this.#bounded ? this.ctx.deadlines.within(pending, timeout, stepTimeout) : pending;
   }
 
   /** Reads `key` and whether `lockKey` is still held, in one round trip. */
@@ -124,7 +137,9 @@ export class CacheSpace {
   async #step<T>(name: string, op: () => Promise<T>, timeout: number): Promise<T | Failed> {
     try {
       const pending = op();
-      return await (this.#bounded ? this.ctx.deadlines.within(pending, timeout) : pending);
+      return await (this.#bounded
+        ? this.ctx.deadlines.within(pending, timeout, stepTimeout)
+        : pending);
     } catch (err) {
       return this.failed(name, err);
     }

@@ -6,6 +6,7 @@ import {
   type KvsCacheModuleOptions,
 } from './cache-module.options.js';
 import { KvsInvalidArgumentError } from '../store/index.js';
+import { assertAsyncOptions } from '../shared/async-options.js';
 
 /**
  * Caching on a KvsModule store: `@Cacheable`, `@CachePut` and `@CacheEvict` on any provider or
@@ -22,14 +23,7 @@ export class KvsCacheModule extends KvsCacheConfigurableModule {
 
   /** Registers the cache with options from a factory, a class, or an existing provider. */
   static override forRootAsync(options: KvsCacheModuleAsyncOptions): DynamicModule {
-    const sources = (['useFactory', 'useClass', 'useExisting'] as const).filter(
-      (k) => options?.[k] !== undefined,
-    );
-    if (sources.length !== 1) {
-      throw new KvsInvalidArgumentError(
-        `KvsCacheModule.forRootAsync needs exactly one of useFactory, useClass or useExisting, got ${sources.length === 0 ? 'none' : sources.join(' and ')}.`,
-      );
-    }
+    assertAsyncOptions('KvsCacheModule', options, (m) => new KvsInvalidArgumentError(m));
     return super.forRootAsync(options);
   }
 }

@@ -9,5 +9,5 @@ export type {
   KvsModuleRootOptions,
   KvsOptionsFactory,
 } from './kvs-module.options.js';
-export type { LogSink } from './throttled-log.js';
+export type { LogSink } from '../shared/throttled-log.js';
 export { KvsExceptionFilter, type KvsExceptionFilterOptions } from './kvs-exception.filter.js';

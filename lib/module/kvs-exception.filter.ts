@@ -1,7 +1,7 @@
 import { Catch, HttpStatus, Logger, Optional, type ArgumentsHost } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import { isKvsError, KvsInvalidArgumentError } from '../store/index.js';
-import { ThrottledLog } from './throttled-log.js';
+import { ThrottledLog } from '../shared/throttled-log.js';
 
 /** Options of {@link KvsExceptionFilter}. */
 export interface KvsExceptionFilterOptions {

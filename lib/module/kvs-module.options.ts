@@ -1,4 +1,5 @@
 import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
+import { assertAsyncOptions } from '../shared/async-options.js';
 import {
   KvsInvalidArgumentError,
   type MemoryStoreOptions,
@@ -54,17 +55,5 @@ export function assertKvsModuleOptions(options: unknown): asserts options is Kvs
 
 /** Checks that `forRootAsync` names exactly one source of options. */
 export function assertKvsAsyncOptions(options: KvsModuleAsyncOptions): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new KvsInvalidArgumentError(
-      `Invalid KvsModule.forRootAsync options: expected an object such as { useFactory, inject }, got ${show(options)}.`,
-    );
-  }
-  const sources = (['useFactory', 'useClass', 'useExisting'] as const).filter(
-    (k) => options[k] !== undefined,
-  );
-  if (sources.length !== 1) {
-    throw new KvsInvalidArgumentError(
-      `KvsModule.forRootAsync needs exactly one of useFactory, useClass or useExisting, got ${sources.length === 0 ? 'none' : sources.join(' and ')}.`,
-    );
-  }
+  assertAsyncOptions('KvsModule', options, (m) => new KvsInvalidArgumentError(m));
 }

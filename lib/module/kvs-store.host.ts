@@ -1,7 +1,7 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { createMemoryStore, createRedisStore, type KvsStore } from '../store/index.js';
 import { assertKvsModuleOptions, type KvsModuleOptions } from './kvs-module.options.js';
-import { ThrottledLog } from './throttled-log.js';
+import { ThrottledLog } from '../shared/throttled-log.js';
 
 /**
  * Creates the store of one KvsModule registration, holds it, and closes it when the application

@@ -1,3 +1,4 @@
+import { withTimeout } from '../shared/timeout.js';
 import { asKvsError, KvsConnectionError } from '../store/kvs.errors.js';
 import type { BackendDecision } from './rate-limit.backend.js';
 import type {
@@ -82,24 +83,11 @@ export function degradedDecision(
 }
 
 /** `pending`, or a `KvsConnectionError` if it does not settle within `ms`. */
-export function withTimeout<T>(pending: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () =>
-        reject(
-          new KvsConnectionError(`The rate-limit store did not answer within ${ms} ms (timeout).`),
-        ),
-      ms,
-    );
-    pending.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(asKvsError(err, 'The rate-limit store'));
-      },
-    );
-  });
+export function withStoreTimeout<T>(pending: Promise<T>, ms: number): Promise<T> {
+  return withTimeout(
+    pending,
+    ms,
+    () => new KvsConnectionError(`The rate-limit store did not answer within ${ms} ms (timeout).`),
+    (err) => asKvsError(err, 'The rate-limit store'),
+  );
 }

@@ -6,7 +6,7 @@ import {
   type RateLimitModuleAsyncOptions,
   type RateLimitModuleRootOptions,
 } from './rate-limit.options.js';
-import { describeValue as show } from '../shared/describe.js';
+import { assertAsyncOptions } from '../shared/async-options.js';
 
 /**
  * Provides `RateLimiter` and `RateLimitGuard` over a KvsModule store (memory or Redis). Global by
@@ -23,14 +23,7 @@ export class RateLimitModule extends RateLimitConfigurableModule {
 
   /** Registers rate limiting with options from a factory, a class, or an existing provider. */
   static override forRootAsync(options: RateLimitModuleAsyncOptions): DynamicModule {
-    const sources = (['useFactory', 'useClass', 'useExisting'] as const).filter(
-      (k) => typeof options === 'object' && options !== null && options[k] !== undefined,
-    );
-    if (sources.length !== 1) {
-      throw new KvsInvalidArgumentError(
-        `RateLimitModule.forRootAsync needs exactly one of useFactory, useClass or useExisting, got ${sources.length === 0 ? show(options) : sources.join(' and ')}.`,
-      );
-    }
+    assertAsyncOptions('RateLimitModule', options, (m) => new KvsInvalidArgumentError(m));
     return super.forRootAsync(options);
   }
 }

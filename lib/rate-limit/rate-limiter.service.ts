@@ -9,7 +9,7 @@ import {
   type RateLimitBackend,
 } from './rate-limit.backend.js';
 import { RATE_LIMIT_OPTIONS } from './rate-limit.constants.js';
-import { degradedDecision, toDecision, withTimeout } from './rate-limit.decision.js';
+import { degradedDecision, toDecision, withStoreTimeout } from './rate-limit.decision.js';
 import { assertSharedTag, counterKey } from './rate-limit.keys.js';
 import type {
   RateLimitConsumeOptions,
@@ -18,7 +18,7 @@ import type {
   RateLimitPolicy,
   RateLimitStoreErrorPolicy,
 } from './rate-limit.interfaces.js';
-import { ThrottledLog } from '../module/throttled-log.js';
+import { ThrottledLog } from '../shared/throttled-log.js';
 import { describeValue as show } from '../shared/describe.js';
 import {
   resolveRateLimitOptions,
@@ -159,7 +159,7 @@ export class RateLimiter implements OnModuleInit {
         return failed(err);
       }
     }
-    return withTimeout(
+    return withStoreTimeout(
       backend.decide(requests) as Promise<BackendDecision>,
       this.options.timeout,
     ).then((outcome) => toDecision(policies, outcome), failed);

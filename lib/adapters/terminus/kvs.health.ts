@@ -3,6 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { getKvsToken } from '../../module/index.js';
 import { describeValue } from '../../shared/describe.js';
+import { withTimeout } from '../../shared/timeout.js';
 import { KvsInvalidArgumentError, type KvsStore } from '../../store/index.js';
 
 /** Options of {@link KvsHealthIndicator.isHealthy}. */
@@ -49,7 +50,11 @@ export class KvsHealthIndicator {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     try {
-      await withTimeout(store.ping(), timeout);
+      await withTimeout(
+        store.ping(),
+        timeout,
+        () => new Error(`no answer within ${timeout} ms (timeout)`),
+      );
       return indicator.up({ responseTime: elapsed() });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -69,14 +74,4 @@ export class KvsHealthIndicator {
       );
     }
   }
-}
-
-/** Rejects when `promise` has not settled within `ms`; `promise` is never left unhandled. */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms (timeout)`)), ms);
-  });
-  promise.catch(() => undefined);
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,4 +1,7 @@
 import calculateSlot from 'cluster-key-slot';
+import { DeadlineQueue, ended, type Deadline } from '../../shared/deadlines.js';
+import { toError } from '../../shared/errors.js';
+import { withTimeout } from '../../shared/timeout.js';
 import type { Cluster, Redis } from 'ioredis';
 import {
   KvsClosedError,
@@ -16,7 +19,6 @@ import {
   type RedisStoreOptions,
 } from './redis.options.js';
 import { connectError, handshakeStep, watchHandshake } from './redis.connection.js';
-import { Deadlines, ended, type PendingCall } from './redis.deadlines.js';
 import { toKvsError } from './redis.errors.js';
 import { DELETE_IF_EQUALS, INCREMENT, PERSIST, type RedisScript } from './redis.scripts.js';
 
@@ -55,7 +57,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Redi
     const connected = Promise.all(
       clients.map((c) => (owned ? c.connect().then(() => c.ping()) : c.ping())),
     );
-    await withTimeout(Promise.race([connected, handshake]), config.connectTimeout);
+    await withTimeout(
+      Promise.race([connected, handshake]),
+      config.connectTimeout,
+      timedOutAfter(config.connectTimeout),
+    );
   } catch (err) {
     if (owned) for (const c of clients) abandon(c);
     const timedOut = err instanceof ConnectTimeout;
@@ -76,7 +82,7 @@ export class RedisStore implements KvsStore {
   readonly #clients: Client[];
   readonly #owned: boolean;
   readonly #prefix: string;
-  readonly #deadlines: Deadlines;
+  readonly #deadlines: DeadlineQueue;
   #turn = 0;
   #inflight = 0;
   #drained: (() => void) | undefined;
@@ -90,7 +96,7 @@ export class RedisStore implements KvsStore {
     this.#clients = clients;
     this.#owned = owned;
     this.#prefix = config.keyPrefix;
-    this.#deadlines = new Deadlines(config.commandTimeout);
+    this.#deadlines = new DeadlineQueue(config.commandTimeout, { unref: true });
     if (owned) {
       const report = (err: unknown) =>
         config.onError?.(toKvsError(err, { ...config, operation: 'connect' }));
@@ -296,7 +302,11 @@ export class RedisStore implements KvsStore {
     if (!this.#owned) return;
     await Promise.all(
       this.#clients.map((c) =>
-        withTimeout(c.quit(), this.#config.commandTimeout).catch(() => c.disconnect()),
+        withTimeout(
+          c.quit(),
+          this.#config.commandTimeout,
+          timedOutAfter(this.#config.commandTimeout),
+        ).catch(() => c.disconnect()),
       ),
     );
   }
@@ -310,7 +320,7 @@ export class RedisStore implements KvsStore {
   #run<T>(
     operation: string,
     key: string | undefined,
-    command: (client: Client, call: PendingCall) => Promise<T>,
+    command: (client: Client, call: Deadline) => Promise<T>,
   ): Promise<T> {
     if (this.#closing !== undefined) return Promise.reject(new KvsClosedError(operation));
     const client =
@@ -360,15 +370,15 @@ export class RedisStore implements KvsStore {
    */
   #attempt<T>(
     client: Client,
-    command: (client: Client, call: PendingCall) => Promise<T>,
-    call: PendingCall,
+    command: (client: Client, call: Deadline) => Promise<T>,
+    call: Deadline,
     attempt: number,
   ): Promise<T> {
     let pending: Promise<T>;
     try {
       pending = command(client, call);
     } catch (err) {
-      pending = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      pending = Promise.reject(toError(err));
     }
     if (!isCluster(client) || attempt > CLUSTER_RETRIES) return pending;
     return pending.catch(async (err: unknown) => {
@@ -435,13 +445,7 @@ export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
-/** What {@link withTimeout} rejects with. */
+/** A connect or quit that took longer than its timeout. */
 class ConnectTimeout extends Error {}
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ConnectTimeout(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+const timedOutAfter = (ms: number) => () => new ConnectTimeout(`no answer within ${ms} ms`);

@@ -1,9 +1,9 @@
 /**
- * The Redis store's deadlines, on Jest's fake clock: each call expires `timeoutMs` after its own
+ * The deadlines of one timeout value (as the Redis store uses them), on Jest's fake clock: each call expires `timeoutMs` after its own
  * start, an answered call never expires, and one timer serves every call in flight.
  */
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { Deadlines, ended } from '../../lib/store/redis/redis.deadlines.js';
+import { DeadlineQueue, ended } from '../../lib/shared/deadlines.js';
 
 beforeEach(() => {
   jest.useFakeTimers();
@@ -12,9 +12,9 @@ afterEach(() => {
   jest.useRealTimers();
 });
 
-describe('Deadlines', () => {
+describe('DeadlineQueue', () => {
   it('expires each call timeoutMs after its own start, in the order they started', () => {
-    const deadlines = new Deadlines(2000);
+    const deadlines = new DeadlineQueue(2000, { unref: true });
     const expired: string[] = [];
     const at = (name: string) => () => expired.push(`${name}@${Date.now() - start}`);
     const start = Date.now();
@@ -33,7 +33,7 @@ describe('Deadlines', () => {
   });
 
   it('never expires a call that ended, and says whether a call ended in time', () => {
-    const deadlines = new Deadlines(100);
+    const deadlines = new DeadlineQueue(100, { unref: true });
     const expire = jest.fn();
     const answered = deadlines.start(expire);
     const late = deadlines.start(expire);
@@ -48,7 +48,7 @@ describe('Deadlines', () => {
   });
 
   it('keeps one timer for any number of calls, and none once they are over', () => {
-    const deadlines = new Deadlines(100);
+    const deadlines = new DeadlineQueue(100, { unref: true });
     const expire = jest.fn();
     const calls = Array.from({ length: 1000 }, () => deadlines.start(expire));
     expect(jest.getTimerCount()).toBe(1);
@@ -66,7 +66,7 @@ describe('Deadlines', () => {
   });
 
   it('starts a call from inside an expiry without losing it', () => {
-    const deadlines = new Deadlines(100);
+    const deadlines = new DeadlineQueue(100, { unref: true });
     const expired: number[] = [];
     deadlines.start(() => {
       expired.push(Date.now());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ThrottledLog } from './throttled-log.js';
+import { ThrottledLog } from '../../lib/shared/throttled-log.js';
 
 describe('ThrottledLog', () => {
   it('logs a cause at most once per interval and counts what it held back', () => {

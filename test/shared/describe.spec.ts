@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { describeValue } from './describe.js';
+import { describeValue } from '../../lib/shared/describe.js';
 
 describe('describeValue', () => {
   it.each([
