@@ -1,5 +1,9 @@
 import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
 import { assertAsyncOptions } from '../shared/async-options.js';
+import { assertKnownKeys } from '../shared/known-keys.js';
+import { MEMORY_STORE_OPTIONS } from '../store/memory/memory.store.js';
+import { REDIS_STORE_OPTIONS } from '../store/redis/redis.options.js';
+import { toInvalid } from '../store/kvs.errors.js';
 import {
   KvsInvalidArgumentError,
   type MemoryStoreOptions,
@@ -51,6 +55,19 @@ export function assertKvsModuleOptions(options: unknown): asserts options is Kvs
       `Invalid KvsModule option type: expected one of ${KVS_STORE_TYPES.map((t) => `'${t}'`).join(', ')}, got ${show(type)}.`,
     );
   }
+  const own = type === 'memory' ? MEMORY_STORE_OPTIONS : REDIS_STORE_OPTIONS;
+  const other = type === 'memory' ? REDIS_STORE_OPTIONS : MEMORY_STORE_OPTIONS;
+  const otherType = type === 'memory' ? 'redis' : 'memory';
+  assertKnownKeys(
+    `KvsModule options of type '${type === 'memory' ? 'memory' : 'redis'}'`,
+    options,
+    { type: true, name: true, isGlobal: true, ...own },
+    toInvalid,
+    (key) =>
+      Object.hasOwn(other, key)
+        ? `'${key}' is an option of the ${otherType} store: use type: '${otherType}', or drop it.`
+        : undefined,
+  );
 }
 
 /** Checks that `forRootAsync` names exactly one source of options. */

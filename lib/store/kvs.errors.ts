@@ -123,3 +123,7 @@ export function isKvsError(err: unknown, code?: KvsErrorCode): err is KvsError {
   const actual = (err as { code?: unknown }).code;
   return typeof actual === 'string' && CODES.has(actual) && (code === undefined || actual === code);
 }
+
+/** `new KvsInvalidArgumentError(message)`, for helpers that take an error factory. */
+export const toInvalid = (message: string): KvsInvalidArgumentError =>
+  new KvsInvalidArgumentError(message);

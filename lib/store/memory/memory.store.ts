@@ -1,5 +1,11 @@
 import { describeValue } from '../../shared/describe.js';
-import { KvsClosedError, KvsInvalidArgumentError, KvsNotFoundError } from '../kvs.errors.js';
+import { assertKnownKeys, type OptionNames } from '../../shared/known-keys.js';
+import {
+  KvsClosedError,
+  KvsInvalidArgumentError,
+  KvsNotFoundError,
+  toInvalid,
+} from '../kvs.errors.js';
 import type { KvsStore, ScanOptions } from '../kvs.interfaces.js';
 import {
   assertKey,
@@ -27,6 +33,14 @@ export interface MemoryStoreOptions {
   /** Most entries the sweep examines per tick, so a huge map never blocks the loop. Default 10000. */
   sweepBatchSize?: number;
 }
+
+/** The option names of a memory store (checked at runtime: plain JS and variables escape tsc). */
+export const MEMORY_STORE_OPTIONS: OptionNames<MemoryStoreOptions> = {
+  maxEntries: true,
+  clock: true,
+  sweepIntervalMs: true,
+  sweepBatchSize: true,
+};
 
 interface Entry {
   value: Buffer;
@@ -56,6 +70,12 @@ export class MemoryStore implements KvsStore {
   #closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new KvsInvalidArgumentError(
+        `Invalid memory store options: expected an object, got ${describeValue(options)}.`,
+      );
+    }
+    assertKnownKeys('the memory store options', options, MEMORY_STORE_OPTIONS, toInvalid);
     const {
       maxEntries = Infinity,
       clock,

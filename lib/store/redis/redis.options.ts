@@ -1,6 +1,7 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { KvsInvalidArgumentError, type KvsError } from '../kvs.errors.js';
+import { KvsInvalidArgumentError, toInvalid, type KvsError } from '../kvs.errors.js';
 import { describeValue as describe } from '../../shared/describe.js';
+import { assertKnownKeys, type OptionNames } from '../../shared/known-keys.js';
 import { toPrefix } from '../kvs.validation.js';
 import { parseRedisUrl, type RedisEndpoint } from './redis.url.js';
 
@@ -59,6 +60,35 @@ export interface RedisStoreOptions {
   onError?: (error: KvsError) => void;
 }
 
+/** The option names of a Redis store (checked at runtime: plain JS and variables escape tsc). */
+export const REDIS_STORE_OPTIONS: OptionNames<RedisStoreOptions> = {
+  url: true,
+  cluster: true,
+  sentinel: true,
+  client: true,
+  keyPrefix: true,
+  poolSize: true,
+  connectTimeout: true,
+  commandTimeout: true,
+  autoPipelining: true,
+  redisOptions: true,
+  onError: true,
+};
+
+const CLUSTER_OPTIONS: OptionNames<NonNullable<RedisStoreOptions['cluster']>> = {
+  nodes: true,
+  options: true,
+};
+
+const SENTINEL_OPTIONS: OptionNames<NonNullable<RedisStoreOptions['sentinel']>> = {
+  sentinels: true,
+  name: true,
+  sentinelPassword: true,
+  username: true,
+  password: true,
+  db: true,
+};
+
 /** The resolved, validated configuration of a Redis store. */
 export interface RedisStoreConfig {
   kind: 'standalone' | 'cluster' | 'sentinel' | 'client';
@@ -84,6 +114,16 @@ export function resolveRedisConfig(options: RedisStoreOptions): RedisStoreConfig
     throw new KvsInvalidArgumentError(
       `Invalid Redis options: expected an object, got ${describe(options)}.`,
     );
+  }
+  assertKnownKeys('the Redis store options', options, REDIS_STORE_OPTIONS, toInvalid);
+  for (const [name, known] of [
+    ['cluster', CLUSTER_OPTIONS],
+    ['sentinel', SENTINEL_OPTIONS],
+  ] as const) {
+    const nested: unknown = options[name];
+    if (typeof nested === 'object' && nested !== null) {
+      assertKnownKeys(`the Redis option ${name}`, nested, known, toInvalid);
+    }
   }
   const sources = (['url', 'cluster', 'sentinel', 'client'] as const).filter(
     (k) => options[k] !== undefined,
