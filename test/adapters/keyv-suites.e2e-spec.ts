@@ -3,13 +3,12 @@
  * Keyv 6 storage-adapter contract, each over the memory store and a redis-server this suite
  * starts. @keyv/test-suite is written for Vitest; `vitestLike` hands it Jest's functions.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import keyvTestSuite, { keyvIteratorTests } from '@keyv/test-suite';
 import { Keyv } from 'keyv';
 import { Keyv as Keyv6 } from 'keyv6';
-import { createMemoryStore, createRedisStore, type KvsStore } from '../../lib/index.js';
 import { KvsKeyvAdapter } from '../../lib/adapters/keyv/index.js';
-import { startRedis, stopAll, type RedisServer } from '../support/redis-servers.js';
+import { BACKEND_NAMES, useRedisServer } from '../support/backends.js';
 
 type Suite = Parameters<typeof keyvTestSuite>[0];
 
@@ -24,27 +23,17 @@ const vitestLike = (skip: Record<string, string> = {}) =>
     afterEach,
   }) as unknown as Suite;
 
-let server: RedisServer;
-const stores: Record<string, KvsStore> = {};
+const redis = useRedisServer();
+const stores = redis.suiteStores({ keyPrefix: 'app:' });
 
-beforeAll(async () => {
-  server = await startRedis();
-  stores['memory'] = createMemoryStore();
-  stores['redis'] = await createRedisStore({ url: server.url, keyPrefix: 'app:' });
-});
-afterAll(async () => {
-  await Promise.all(Object.values(stores).map((store) => store.close()));
-  await stopAll();
-});
-
-describe.each(['memory', 'redis'])('@keyv/test-suite (Keyv 5) on %s', (name) => {
-  const adapter = () => new KvsKeyvAdapter(stores[name]!);
+describe.each(BACKEND_NAMES)('@keyv/test-suite (Keyv 5) on %s', (name) => {
+  const adapter = () => new KvsKeyvAdapter(stores[name]);
   keyvTestSuite(vitestLike(), Keyv, adapter);
   keyvIteratorTests(vitestLike(), Keyv, adapter);
 });
 
-describe.each(['memory', 'redis'])('Keyv 6 storage-adapter contract on %s', (name) => {
-  const adapter = () => new KvsKeyvAdapter(stores[name]!, { keyv: 6 });
+describe.each(BACKEND_NAMES)('Keyv 6 storage-adapter contract on %s', (name) => {
+  const adapter = () => new KvsKeyvAdapter(stores[name], { keyv: 6 });
   const soon = (ms: number) => Date.now() + ms;
 
   beforeEach(async () => {
@@ -95,10 +84,10 @@ describe.each(['memory', 'redis'])('Keyv 6 storage-adapter contract on %s', (nam
     ]);
     expect(await s.get('soon')).toBe('v');
     expect(await s.get('past')).toBeUndefined();
-    const ttl = (await stores[name]!.ttl('keyv:soon'))!;
+    const ttl = (await stores[name].ttl('keyv:soon'))!;
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(300);
-    expect(await stores[name]!.ttl('keyv:many-forever')).toBe(Infinity);
+    expect(await stores[name].ttl('keyv:many-forever')).toBe(Infinity);
     await new Promise((resolve) => setTimeout(resolve, 400)); // the memory store's real clock
     expect(await s.get('soon')).toBeUndefined();
     expect(await s.has('many-soon')).toBe(false);
@@ -113,7 +102,7 @@ describe.each(['memory', 'redis'])('Keyv 6 storage-adapter contract on %s', (nam
     expect(s.namespace).toBe('ns');
     await s.set('k:1', 'one');
     await s.set('k:2', 'two');
-    expect(await stores[name]!.has('keyv:ns:k:1')).toBe(true);
+    expect(await stores[name].has('keyv:ns:k:1')).toBe(true);
     const seen = new Map<string, string>();
     for await (const [key, value] of s.iterator()) seen.set(key, value);
     expect(seen).toEqual(
@@ -132,18 +121,18 @@ describe.each(['memory', 'redis'])('Keyv 6 storage-adapter contract on %s', (nam
 
   it('clear() without a namespace empties the adapter’s prefix; disconnect() resolves', async () => {
     const s = adapter();
-    await stores[name]!.set('other', Buffer.from('kept'));
+    await stores[name].set('other', Buffer.from('kept'));
     await s.set('a', '1');
     await s.clear();
     expect(await s.get('a')).toBeUndefined();
-    expect(await stores[name]!.has('other')).toBe(true);
-    await stores[name]!.delete('other');
+    expect(await stores[name].has('other')).toBe(true);
+    await stores[name].delete('other');
     await expect(s.disconnect()).resolves.toBeUndefined();
   });
 });
 
-describe.each(['memory', 'redis'])('@keyv/test-suite Keyv-level tests on Keyv 6 (%s)', (name) => {
-  const adapter = () => new KvsKeyvAdapter(stores[name]!);
+describe.each(BACKEND_NAMES)('@keyv/test-suite Keyv-level tests on Keyv 6 (%s)', (name) => {
+  const adapter = () => new KvsKeyvAdapter(stores[name]);
   // Keyv 5's API in a Keyv 5 suite; keyv6.e2e-spec.ts checks what Keyv 6 answers instead.
   const skip = {
     '.deleteMany([keys]) with nonexistent keys resolves to false':

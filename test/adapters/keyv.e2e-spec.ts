@@ -2,7 +2,7 @@
  * nestjs-kvs/keyv: Keyv's storage adapter contract, checked through the real Keyv, cache-manager
  * and @nestjs/cache-manager, over the memory store and a redis-server this suite starts.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CACHE_MANAGER, CacheInterceptor, CacheModule } from '@nestjs/cache-manager';
 import {
   Controller,
@@ -17,31 +17,13 @@ import { Test } from '@nestjs/testing';
 import type { Cache } from 'cache-manager';
 import { Keyv } from 'keyv';
 import request from 'supertest';
-import {
-  createMemoryStore,
-  KVS_STORE,
-  KvsModule,
-  type KvsModuleOptions,
-  type KvsStore,
-} from '../../lib/index.js';
+import { createMemoryStore, KVS_STORE, KvsModule, type KvsStore } from '../../lib/index.js';
 import { KvsKeyvAdapter } from '../../lib/adapters/keyv/index.js';
-import { startRedis, stopAll, type RedisServer } from '../support/redis-servers.js';
+import { useRedisServer } from '../support/backends.js';
 import { keyvBackends, keyvMajors } from './keyv/keyv.support.js';
 
-let server: RedisServer;
-const toClose: { close(): Promise<void> }[] = [];
-
-beforeAll(async () => {
-  server = await startRedis();
-});
-afterEach(async () => {
-  await Promise.all(toClose.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await stopAll();
-});
-
-const backends = keyvBackends(() => server, toClose);
+const redis = useRedisServer();
+const backends = keyvBackends(redis);
 const majorsAndBackends = keyvMajors.flatMap(([major, make]) =>
   backends.map(([name, backend]) => [major, name, make, backend] as const),
 );
@@ -194,14 +176,12 @@ class ProductsController {
 }
 // readme: end
 
-describe.each<[string, () => KvsModuleOptions]>([
-  ['memory', () => ({ type: 'memory' })],
-  ['redis', () => ({ type: 'redis', url: server.url, keyPrefix: 'app:' })],
-])('@nestjs/cache-manager on KvsKeyvAdapter (%s)', (_name, backendOf) => {
+const modules = redis.moduleOptions({ keyPrefix: 'app:' });
+describe.each(modules)('@nestjs/cache-manager on KvsKeyvAdapter (%s)', (_name, backendOf) => {
   let app: INestApplication;
 
   beforeAll(async () => {
-    await server.cli('FLUSHALL');
+    await redis.flush();
     const backend = backendOf();
     // readme: keyv-module
     @Module({

@@ -4,7 +4,7 @@
  * keyv.e2e-spec.ts runs the adapter's everyday behaviour on both majors. Over the memory store
  * and a redis-server this suite starts.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { CacheInterceptor, CacheModule } from '@nestjs/cache-manager';
 import { Controller, Get, Module, Req, UseInterceptors } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
@@ -13,25 +13,13 @@ import { Keyv } from 'keyv';
 import { Keyv as Keyv6 } from 'keyv6';
 import request from 'supertest';
 import { createMemoryStore, KVS_STORE, KvsModule } from '../../lib/index.js';
-import type { KvsModuleOptions, KvsStore } from '../../lib/index.js';
+import type { KvsStore } from '../../lib/index.js';
 import { KvsKeyvAdapter } from '../../lib/adapters/keyv/index.js';
-import { startRedis, stopAll, type RedisServer } from '../support/redis-servers.js';
+import { useRedisServer } from '../support/backends.js';
 import { keyvBackends, keyvMajors } from './keyv/keyv.support.js';
 
-let server: RedisServer;
-const toClose: { close(): Promise<void> }[] = [];
-
-beforeAll(async () => {
-  server = await startRedis();
-});
-afterEach(async () => {
-  await Promise.all(toClose.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await stopAll();
-});
-
-const backends = keyvBackends(() => server, toClose);
+const redis = useRedisServer();
+const backends = keyvBackends(redis);
 describe.each(backends)('KvsKeyvAdapter between Keyv 5 and Keyv 6 (%s)', (_name, backend) => {
   const keyv = (store: KvsStore, namespace?: string) =>
     new Keyv6({ store: new KvsKeyvAdapter(store), namespace });
@@ -117,10 +105,7 @@ class SearchController {
 }
 
 describe.each(keyvMajors)('@nestjs/cache-manager on %s caches a URL over 8 KiB', (_major, make) => {
-  it.each<[string, () => KvsModuleOptions]>([
-    ['memory', () => ({ type: 'memory' })],
-    ['redis', () => ({ type: 'redis', url: server.url, keyPrefix: 'app:' })],
-  ])('%s', async (_name, backendOf) => {
+  it.each(redis.moduleOptions({ keyPrefix: 'app:' }))('%s', async (_name, backendOf) => {
     @Module({
       imports: [
         KvsModule.forRoot({ ...backendOf(), isGlobal: true }),
@@ -135,7 +120,7 @@ describe.each(keyvMajors)('@nestjs/cache-manager on %s caches a URL over 8 KiB',
     const app = (
       await Test.createTestingModule({ imports: [AppModule] }).compile()
     ).createNestApplication();
-    toClose.push(app);
+    redis.closeAfterTest(app);
     await app.init();
     const url = `/search?q=${'x'.repeat(9_000)}`;
     await request(app.getHttpServer()).get(url).expect(200, { length: url.length });

@@ -2,24 +2,14 @@
  * nestjs-kvs/session end to end: express-session and supertest in a real Nest app, over the
  * memory store and a redis-server this suite starts. No mocks.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import {
-  Body,
-  Controller,
-  Get,
-  Module,
-  Post,
-  Req,
-  UnauthorizedException,
-  type INestApplication,
-} from '@nestjs/common';
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import { Body, Controller, Get, Module, Post, Req, UnauthorizedException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Request } from 'express';
 import session from 'express-session';
 import request from 'supertest';
 import {
   createMemoryStore,
-  createRedisStore,
   KVS_STORE,
   KvsModule,
   MAX_TTL_MS,
@@ -27,7 +17,7 @@ import {
   type KvsStore,
 } from '../../lib/index.js';
 import { KvsSessionStore } from '../../lib/adapters/session/index.js';
-import { startRedis, stopAll, type RedisServer } from '../support/redis-servers.js';
+import { useRedisServer } from '../support/backends.js';
 
 // readme: session-controller
 declare module 'express-session' {
@@ -67,19 +57,8 @@ class AuthController {
 }
 // readme: end
 
-let server: RedisServer;
-const open: INestApplication[] = [];
+const redis = useRedisServer();
 const HOUR = 60 * 60 * 1000;
-
-beforeAll(async () => {
-  server = await startRedis();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((app) => app.close()));
-});
-afterAll(async () => {
-  await stopAll();
-});
 
 /** A Nest app with express-session on a KvsSessionStore over the store `backend` describes. */
 async function boot(backend: KvsModuleOptions) {
@@ -101,7 +80,7 @@ async function boot(backend: KvsModuleOptions) {
   const app = (
     await Test.createTestingModule({ imports: [AppModule] }).compile()
   ).createNestApplication();
-  open.push(app);
+  redis.closeAfterTest(app);
   // readme: session-middleware
   app.use(
     session({
@@ -135,15 +114,10 @@ const call = <T>(fn: (cb: (err: unknown, value?: T) => void) => void) =>
 
 process.env['SESSION_SECRET'] = 'test secret';
 
-const backends: [string, () => KvsModuleOptions][] = [
-  ['memory', () => ({ type: 'memory' })],
-  ['redis', () => ({ type: 'redis', url: server.url, keyPrefix: 'app:' })],
-];
+const backends = redis.moduleOptions({ keyPrefix: 'app:' });
 
 describe.each(backends)('KvsSessionStore on %s', (_name, options) => {
-  beforeEach(async () => {
-    await server.cli('FLUSHALL');
-  });
+  beforeEach(() => redis.flush());
 
   it('login sets a session, whoami reads it, logout destroys it', async () => {
     const { http, store } = await boot(options());
@@ -278,21 +252,21 @@ describe('KvsSessionStore directly', () => {
     expect(await store.list()).toEqual([]);
   });
 
-  it.each([
-    ['memory', async () => createMemoryStore()],
-    ['redis', async () => createRedisStore({ url: server.url, keyPrefix: 'touch:' })],
-  ])('never lets a touch with an older copy undo a newer write (%s)', async (_name, create) => {
-    const store = await create();
-    const sessions = new KvsSessionStore(store);
-    const stale = { cookie: cookie(60_000), userId: 'ann' };
-    await call((cb) => sessions.set('abc', stale, cb));
-    await call((cb) => sessions.set('abc', { ...stale, userId: 'ann-renamed' }, cb));
-    await store.set('sess:abc', await store.get('sess:abc'), 1_000);
-    await call<void>((cb) => sessions.touch('abc', stale, () => cb(null)));
-    expect(await call((cb) => sessions.get('abc', cb))).toMatchObject({ userId: 'ann-renamed' });
-    expect(await store.ttl('sess:abc')).toBeGreaterThan(50_000);
-    await store.close();
-  });
+  it.each(redis.stores({ redis: { keyPrefix: 'touch:' } }))(
+    'never lets a touch with an older copy undo a newer write (%s)',
+    async (_name, create) => {
+      const store = await create();
+      const sessions = new KvsSessionStore(store);
+      const stale = { cookie: cookie(60_000), userId: 'ann' };
+      await call((cb) => sessions.set('abc', stale, cb));
+      await call((cb) => sessions.set('abc', { ...stale, userId: 'ann-renamed' }, cb));
+      await store.set('sess:abc', await store.get('sess:abc'), 1_000);
+      await call<void>((cb) => sessions.touch('abc', stale, () => cb(null)));
+      expect(await call((cb) => sessions.get('abc', cb))).toMatchObject({ userId: 'ann-renamed' });
+      expect(await store.ttl('sess:abc')).toBeGreaterThan(50_000);
+      await store.close();
+    },
+  );
 
   it('does not destroy a session that changed hands since it was indexed', async () => {
     const store = createMemoryStore();

@@ -2,14 +2,15 @@
  * nestjs-kvs/terminus: a /health route with TerminusModule and KvsHealthIndicator over the memory
  * store and real redis-server processes, including one that stops and one that stalls.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
+import { describe, expect, it } from '@jest/globals';
+import { Controller, Get, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import request from 'supertest';
 import { createMemoryStore, KvsModule, type KvsModuleOptions } from '../../lib/index.js';
 import { KvsHealthIndicator } from '../../lib/adapters/terminus/index.js';
-import { startRedis, stopAll, type RedisServer } from '../support/redis-servers.js';
+import { useRedisServer } from '../support/backends.js';
+import { startRedis } from '../support/redis-servers.js';
 
 // readme: terminus
 @Controller('health')
@@ -34,34 +35,20 @@ class HealthController {
 class HealthModule {}
 // readme: end
 
-let server: RedisServer;
-const open: INestApplication[] = [];
-
-beforeAll(async () => {
-  server = await startRedis();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((app) => app.close()));
-});
-afterAll(async () => {
-  await stopAll();
-});
+const redis = useRedisServer();
 
 async function boot(backend: KvsModuleOptions) {
   const moduleRef = await Test.createTestingModule({
     imports: [KvsModule.forRoot(backend), HealthModule],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false }); // terminus logs failed checks
-  open.push(app);
+  redis.closeAfterTest(app);
   await app.init();
   return { app, http: request(app.getHttpServer()) };
 }
 
 describe('KvsHealthIndicator', () => {
-  it.each<[string, () => KvsModuleOptions]>([
-    ['memory', () => ({ type: 'memory' })],
-    ['redis', () => ({ type: 'redis', url: server.url })],
-  ])('reports the store up (%s)', async (_name, kvs) => {
+  it.each(redis.moduleOptions())('reports the store up (%s)', async (_name, kvs) => {
     const { http } = await boot(kvs());
     const res = await http.get('/health').expect(200);
     expect(res.body).toMatchObject({ status: 'ok', info: { kvs: { status: 'up' } } });
@@ -122,7 +109,7 @@ describe('KvsHealthIndicator', () => {
       imports: [KvsModule.forRoot({ type: 'memory', name: 'sessions' }), HealthModule],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
-    open.push(app);
+    redis.closeAfterTest(app);
     await app.init();
     expect(
       await app.get(KvsHealthIndicator).isHealthy('sessions', { store: 'sessions' }),

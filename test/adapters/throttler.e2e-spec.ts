@@ -5,7 +5,7 @@
  * process, throttler/throttler.peer.ts, because throttler 6 is CommonJS requiring Nest 12 (ESM),
  * which Jest cannot do before Node 24.9; this suite asserts on what that process reports.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,27 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createMemoryStore, createRedisStore, type KvsStore } from '../../lib/index.js';
 import { KvsThrottlerStorage } from '../../lib/adapters/throttler/index.js';
-import {
-  startCluster,
-  startRedis,
-  stopAll,
-  type RedisCluster,
-  type RedisServer,
-} from '../support/redis-servers.js';
+import { useRedisServer } from '../support/backends.js';
+import { startCluster, type RedisCluster } from '../support/redis-servers.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-let server: RedisServer;
-const toClose: { close(): Promise<void> }[] = [];
-
-beforeAll(async () => {
-  server = await startRedis();
-});
-afterEach(async () => {
-  await Promise.all(toClose.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await stopAll();
-}, 30_000);
+const redis = useRedisServer();
 
 /** A hit every `steps[i]` ms later on a test clock; the records, as the guard sees them. */
 async function run(store: KvsStore, steps: number[], ttl: number, limit: number, block: number) {
@@ -48,15 +32,11 @@ async function run(store: KvsStore, steps: number[], ttl: number, limit: number,
   return out;
 }
 
-const stores: [string, () => Promise<KvsStore>][] = [
-  ['memory', async () => createMemoryStore()],
-  ['redis', async () => createRedisStore({ url: server.url, keyPrefix: `t${Math.random()}:` })],
-];
+const stores = redis.stores({ redis: () => ({ keyPrefix: `t${Math.random()}:` }) });
 
 describe('KvsThrottlerStorage', () => {
   it.each(stores)('blocks over the limit, then counts again from zero (%s)', async (_, create) => {
     const store = await create();
-    toClose.push(store);
     const steps = [0, 100, 100, 100, 100, 800, 4_000, 200];
     const got = await run(store, steps, 1_000, 3, 5_000);
     expect(got.map((r) => [r.totalHits, r.isBlocked, r.timeToBlockExpire])).toEqual([
@@ -74,7 +54,6 @@ describe('KvsThrottlerStorage', () => {
 
   it.each(stores)('without a block duration refuses without counting (%s)', async (_, create) => {
     const store = await create();
-    toClose.push(store);
     const got = await run(store, [0, 100, 100, 850], 1_000, 2, 0);
     expect(got.map((r) => [r.totalHits, r.isBlocked, r.timeToBlockExpire])).toEqual([
       [1, false, 0],
@@ -86,15 +65,13 @@ describe('KvsThrottlerStorage', () => {
 
   it.each(stores)('with limit 0 refuses every request (%s)', async (_, create) => {
     const store = await create();
-    toClose.push(store);
     const blocking = await run(store, [0, 1_000, 1_000, 5], 1_000, 0, 1_000);
     expect(blocking.map((r) => r.isBlocked)).toEqual([true, true, true, true]);
   });
 
   it('uses the Redis server’s clock by default, and its keys expire when idle', async () => {
-    await server.cli('FLUSHALL');
-    const store = await createRedisStore({ url: server.url });
-    toClose.push(store);
+    await redis.flush();
+    const store = await redis.redisStore();
     const storage = new KvsThrottlerStorage(store);
     expect(await storage.increment('ip-1', 2_000, 1, 2_000, 'default')).toEqual({
       totalHits: 1,
@@ -107,18 +84,17 @@ describe('KvsThrottlerStorage', () => {
       isBlocked: true,
       timeToBlockExpire: 2,
     });
-    const keys = (await server.cli('KEYS', '*')).split('\n').sort();
+    const keys = (await redis.server.cli('KEYS', '*')).split('\n').sort();
     expect(keys).toEqual(['throttler:{ip-1}:default:h', 'throttler:{ip-1}:default:s']);
     for (const key of keys) {
-      const pttl = Number(await server.cli('PTTL', key));
+      const pttl = Number(await redis.server.cli('PTTL', key));
       expect(pttl).toBeGreaterThan(0);
       expect(pttl).toBeLessThanOrEqual(2_000);
     }
   });
 
   it('lets exactly 20 of 200 concurrent hits through on Redis', async () => {
-    const store = await createRedisStore({ url: server.url, keyPrefix: 'concurrent:' });
-    toClose.push(store);
+    const store = await redis.redisStore({ keyPrefix: 'concurrent:' });
     const storage = new KvsThrottlerStorage(store);
     const results = await Promise.all(
       Array.from({ length: 200 }, () => storage.increment('ip', 60_000, 20, 60_000, 'default')),
@@ -150,8 +126,9 @@ describe('KvsThrottlerStorage on a Redis Cluster', () => {
   }, 60_000);
 
   it('runs each decision on one slot (hash-tagged keys) and stays exact', async () => {
-    const store = await createRedisStore({ cluster: { nodes: cluster.urls }, keyPrefix: 'c:' });
-    toClose.push(store);
+    const store = redis.closeAfterTest(
+      await createRedisStore({ cluster: { nodes: cluster.urls }, keyPrefix: 'c:' }),
+    );
     const storage = new KvsThrottlerStorage(store);
     const results = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
@@ -178,7 +155,7 @@ describe('with @nestjs/throttler itself (in a plain Node process)', () => {
           'test/adapters/throttler/throttler.peer.ts',
           file,
         ],
-        { cwd: repoRoot, env: { ...process.env, REDIS_URL: server.url }, timeout: 90_000 },
+        { cwd: repoRoot, env: { ...process.env, REDIS_URL: redis.server.url }, timeout: 90_000 },
       );
       peer = JSON.parse(await readFile(file, 'utf8')) as typeof peer;
     } finally {

@@ -4,9 +4,9 @@
  */
 import { Keyv } from 'keyv';
 import { Keyv as Keyv6 } from 'keyv6';
-import { createMemoryStore, createRedisStore, type KvsStore } from '../../../lib/index.js';
+import { createMemoryStore, type KvsStore } from '../../../lib/index.js';
 import { KvsKeyvAdapter, type KvsKeyvAdapterOptions } from '../../../lib/adapters/keyv/index.js';
-import type { RedisServer } from '../../support/redis-servers.js';
+import type { RedisSuite } from '../../support/backends.js';
 
 /** A fresh store, with a clock the test can move (memory) or real time (Redis). */
 export interface Backend {
@@ -15,27 +15,22 @@ export interface Backend {
   advance(ms: number): Promise<void>;
 }
 
-/** `[name, fresh backend]` for memory and for `server()`; the stores go into `toClose`. */
-export function keyvBackends(
-  server: () => RedisServer,
-  toClose: { close(): Promise<void> }[],
-): [string, () => Promise<Backend>][] {
+/** `[name, fresh backend]` for memory and for the suite's server; closed after the test. */
+export function keyvBackends(redis: RedisSuite): [string, () => Promise<Backend>][] {
   return [
     [
       'memory',
       async () => {
         let now = 0;
-        const store = createMemoryStore({ clock: () => now });
-        toClose.push(store);
+        const store = redis.closeAfterTest(createMemoryStore({ clock: () => now }));
         return { store, advance: async (ms) => void (now += ms) };
       },
     ],
     [
       'redis',
       async () => {
-        await server().cli('FLUSHALL');
-        const store = await createRedisStore({ url: server().url, keyPrefix: 'app:' });
-        toClose.push(store);
+        await redis.flush();
+        const store = await redis.redisStore({ keyPrefix: 'app:' });
         return { store, advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
       },
     ],
