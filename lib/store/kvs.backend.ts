@@ -40,12 +40,13 @@ export function supportsScripts(store: KvsStore): store is KvsStore & ScriptStor
 }
 
 /**
- * Checks that `value`, handed to the adapter `who`, is a nestjs-kvs store; throws a
- * `KvsInvalidArgumentError` that names the adapter and where to get a store otherwise.
+ * Checks that `value`, handed to the adapter `who`, is a nestjs-kvs store: an object with the
+ * `backend` name every store carries (the mark extensions read instead of `instanceof`). Throws a
+ * `KvsInvalidArgumentError` naming the adapter and where to get a store otherwise (for
+ * `undefined` from a wrong token, an ioredis client, a Keyv instance, ...).
  */
 export function assertKvsStore(value: unknown, who: string): asserts value is KvsStore {
-  const store = value as Partial<KvsStore> | null | undefined;
-  if (typeof store?.tryGet === 'function' && typeof store.getMany === 'function') return;
+  if (typeof (value as Partial<KvsStore> | null | undefined)?.backend === 'string') return;
   throw new KvsInvalidArgumentError(
     `${who} needs a nestjs-kvs store: new ${who}(app.get(KVS_STORE)) with the store KvsModule registers, or createMemoryStore() / createRedisStore().`,
   );
