@@ -3,6 +3,7 @@ import type { Deadlines } from '../shared/deadlines.js';
 import type { ThrottledLog } from '../shared/throttled-log.js';
 import { cacheMessages } from './cache.messages.js';
 import type { CacheCounters } from './cache.stats.js';
+import { storeKind } from '../store/kvs.backend.js';
 
 /** A store step took longer than its timeout. */
 export class StepTimeoutError extends Error {
@@ -53,7 +54,7 @@ export class CacheSpace {
     readonly store: KvsStore,
     private readonly ctx: SpaceContext,
   ) {
-    this.#bounded = store.backend !== 'memory';
+    this.#bounded = storeKind(store) !== 'memory';
   }
 
   /**

@@ -1,6 +1,6 @@
 import { withTimeout } from '../shared/timeout.js';
 import { asKvsError, KvsConnectionError } from '../store/kvs.errors.js';
-import type { BackendDecision } from './rate-limit.backend.js';
+import type { BackendDecision } from './backends/index.js';
 import type {
   RateLimitDecision,
   RateLimitPolicyState,

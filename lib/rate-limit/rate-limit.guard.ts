@@ -19,7 +19,7 @@ import type {
   RateLimitStoreErrorPolicy,
 } from './rate-limit.interfaces.js';
 import { resolvePolicies, type ResolvedPolicy } from './rate-limit.policy.js';
-import { decideResolved, RateLimiter } from './rate-limiter.service.js';
+import { RateLimiter } from './rate-limiter.service.js';
 
 /** The request as far as the guard reads it (Express and Fastify both fill `ip`). */
 export interface RateLimitRequest {
@@ -70,7 +70,12 @@ export class RateLimitGuard implements CanActivate {
         policy.key === undefined ? this.generateKey(context, tracker, policy) : policy.key(context);
       keys.push(typeof key === 'string' ? key : await key);
     }
-    const pending = decideResolved(this.limiter, keys, route.resolved, route.onStoreError);
+    const pending = this.limiter.decider.decide(
+      keys,
+      route.resolved,
+      route.onStoreError,
+      undefined,
+    );
     const decision = pending instanceof Promise ? await pending : pending;
     if (decision.storeError !== undefined) {
       if (decision.allowed) return true;

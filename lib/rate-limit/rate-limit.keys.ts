@@ -1,5 +1,5 @@
 import { KvsInvalidArgumentError } from '../store/index.js';
-import type { CounterRequest } from './rate-limit.backend.js';
+import type { CounterRequest } from './backends/index.js';
 import type { ResolvedPolicy } from './rate-limit.policy.js';
 
 /**

@@ -6,7 +6,7 @@ import type {
   RateLimitRouteOptions,
   RateLimitStoreErrorPolicy,
 } from './rate-limit.interfaces.js';
-import { describeValue as show } from '../shared/describe.js';
+import { describeValue } from '../shared/describe.js';
 import { resolvePolicies } from './rate-limit.policy.js';
 
 /** Options of `RateLimitModule.forRoot` and of a `RateLimiter` built by hand. */
@@ -76,7 +76,7 @@ export function resolveRateLimitOptions(options: unknown): ResolvedRateLimitOpti
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw invalid(
-      `expected an object such as { policies: { limit: 100, window: 60_000 } }, got ${show(options)}`,
+      `expected an object such as { policies: { limit: 100, window: 60_000 } }, got ${describeValue(options)}`,
     );
   }
   const o = options as RateLimitModuleOptions;
@@ -85,19 +85,21 @@ export function resolveRateLimitOptions(options: unknown): ResolvedRateLimitOpti
     store !== undefined &&
     (typeof store === 'string' ? store.length === 0 : typeof store !== 'object' || store === null)
   ) {
-    throw invalid(`store must be a KvsModule store name or a store instance, got ${show(store)}`);
+    throw invalid(
+      `store must be a KvsModule store name or a store instance, got ${describeValue(store)}`,
+    );
   }
   const policies = o.policies === undefined ? undefined : toList(o.policies);
   if (policies !== undefined && policies.length > 0) resolvePolicies(policies);
   assertRouteOptions(o, 'RateLimitModule');
   const timeout = o.timeout ?? 500;
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
-    throw invalid(`timeout must be a number of milliseconds > 0, got ${show(timeout)}`);
+    throw invalid(`timeout must be a number of milliseconds > 0, got ${describeValue(timeout)}`);
   }
   const keyPrefix = o.keyPrefix ?? 'rl:';
   if (typeof keyPrefix !== 'string' || /[{}]/.test(keyPrefix)) {
     throw invalid(
-      `keyPrefix must be a string without '{' or '}' (they would form a Redis Cluster hash tag), got ${show(keyPrefix)}`,
+      `keyPrefix must be a string without '{' or '}' (they would form a Redis Cluster hash tag), got ${describeValue(keyPrefix)}`,
     );
   }
   const ipv6Subnet = o.ipv6Subnet ?? 64;
@@ -106,18 +108,18 @@ export function resolveRateLimitOptions(options: unknown): ResolvedRateLimitOpti
     !(Number.isInteger(ipv6Subnet) && ipv6Subnet >= 1 && ipv6Subnet <= 128)
   ) {
     throw invalid(
-      `ipv6Subnet must be a prefix length from 1 to 128, or false, got ${show(ipv6Subnet)}`,
+      `ipv6Subnet must be a prefix length from 1 to 128, or false, got ${describeValue(ipv6Subnet)}`,
     );
   }
   if (o.skip !== undefined && typeof o.skip !== 'function') {
-    throw invalid(`skip must be a function (context) => boolean, got ${show(o.skip)}`);
+    throw invalid(`skip must be a function (context) => boolean, got ${describeValue(o.skip)}`);
   }
   const maxKeys = o.maxKeys ?? 100_000;
   if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
-    throw invalid(`maxKeys must be a whole number >= 1, got ${show(maxKeys)}`);
+    throw invalid(`maxKeys must be a whole number >= 1, got ${describeValue(maxKeys)}`);
   }
   if (o.clock !== undefined && typeof o.clock !== 'function') {
-    throw invalid(`clock must be a function returning ms, got ${show(o.clock)}`);
+    throw invalid(`clock must be a function returning ms, got ${describeValue(o.clock)}`);
   }
   return {
     store,
@@ -137,12 +139,12 @@ export function resolveRateLimitOptions(options: unknown): ResolvedRateLimitOpti
 export function assertRouteOptions(options: RateLimitRouteOptions, where: string): void {
   if (options.headers !== undefined && !HEADERS.includes(options.headers)) {
     throw new KvsInvalidArgumentError(
-      `Invalid ${where} option headers: expected 'legacy', 'draft-6', 'draft-7', 'draft-8' or false, got ${show(options.headers)}.`,
+      `Invalid ${where} option headers: expected 'legacy', 'draft-6', 'draft-7', 'draft-8' or false, got ${describeValue(options.headers)}.`,
     );
   }
   if (options.onStoreError !== undefined && !ON_STORE_ERROR.includes(options.onStoreError)) {
     throw new KvsInvalidArgumentError(
-      `Invalid ${where} option onStoreError: expected 'allow' or 'deny', got ${show(options.onStoreError)}.`,
+      `Invalid ${where} option onStoreError: expected 'allow' or 'deny', got ${describeValue(options.onStoreError)}.`,
     );
   }
 }

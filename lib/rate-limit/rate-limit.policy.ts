@@ -1,4 +1,4 @@
-import { describeValue as show } from '../shared/describe.js';
+import { describeValue } from '../shared/describe.js';
 import { KvsInvalidArgumentError } from '../store/index.js';
 import type { RateLimitAlgorithm, RateLimitPolicy } from './rate-limit.interfaces.js';
 
@@ -35,27 +35,30 @@ const resolved = new WeakMap<object, ResolvedPolicy>();
  */
 export function resolvePolicy(policy: RateLimitPolicy): ResolvedPolicy {
   if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
-    throw invalid(`expected an object, ${EXAMPLE}, got ${show(policy)}`);
+    throw invalid(`expected an object, ${EXAMPLE}, got ${describeValue(policy)}`);
   }
   const cached = resolved.get(policy);
   if (cached !== undefined) return cached;
   const { limit, window, algorithm = 'sliding-window', cost = 1, key, name } = policy;
-  if (!isWhole(limit, 1)) throw invalid(`limit must be a whole number >= 1, got ${show(limit)}`);
+  if (!isWhole(limit, 1))
+    throw invalid(`limit must be a whole number >= 1, got ${describeValue(limit)}`);
   if (!isWhole(window, 1)) {
-    throw invalid(`window must be a whole number of milliseconds >= 1, got ${show(window)}`);
+    throw invalid(
+      `window must be a whole number of milliseconds >= 1, got ${describeValue(window)}`,
+    );
   }
   if (!Object.hasOwn(ALGORITHM_CODES, algorithm)) {
     throw invalid(
-      `algorithm must be one of ${Object.keys(ALGORITHM_CODES).join(', ')}, got ${show(algorithm)}`,
+      `algorithm must be one of ${Object.keys(ALGORITHM_CODES).join(', ')}, got ${describeValue(algorithm)}`,
     );
   }
   assertCost(cost, limit, 'cost');
   if (key !== undefined && typeof key !== 'function') {
-    throw invalid(`key must be a function (context) => string, got ${show(key)}`);
+    throw invalid(`key must be a function (context) => string, got ${describeValue(key)}`);
   }
   if (name !== undefined && (typeof name !== 'string' || !NAME.test(name))) {
     throw invalid(
-      `name must be 1-64 letters, digits, '.', '_' or '-' (it appears in headers and Redis keys), got ${show(name)}`,
+      `name must be 1-64 letters, digits, '.', '_' or '-' (it appears in headers and Redis keys), got ${describeValue(name)}`,
     );
   }
   const resolvedName = name ?? defaultName(limit, window, algorithm);
@@ -90,7 +93,8 @@ export function resolvePolicies(
 
 /** Checks a cost: a whole number from 0 to the smallest limit (a larger cost could never pass). */
 export function assertCost(cost: unknown, limit: number, what: string): asserts cost is number {
-  if (!isWhole(cost, 0)) throw invalid(`${what} must be a whole number >= 0, got ${show(cost)}`);
+  if (!isWhole(cost, 0))
+    throw invalid(`${what} must be a whole number >= 0, got ${describeValue(cost)}`);
   if (cost > limit) {
     throw invalid(
       `${what} ${cost} exceeds the limit ${limit}: such a request could never be admitted. Lower the cost or raise the limit`,

@@ -1,49 +1,23 @@
-import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { getKvsToken } from '../module/index.js';
+import { describeValue } from '../shared/describe.js';
 import { KvsInvalidArgumentError, type KvsStore } from '../store/index.js';
-import {
-  backendFor,
-  type BackendDecision,
-  type CounterRequest,
-  type RateLimitBackend,
-} from './rate-limit.backend.js';
 import { RATE_LIMIT_OPTIONS } from './rate-limit.constants.js';
-import { degradedDecision, toDecision, withStoreTimeout } from './rate-limit.decision.js';
-import { assertSharedTag, counterKey } from './rate-limit.keys.js';
+import { RateLimitDecider } from './rate-limit.decider.js';
 import type {
   RateLimitConsumeOptions,
   RateLimitDecision,
   RateLimitEntry,
   RateLimitPolicy,
-  RateLimitStoreErrorPolicy,
 } from './rate-limit.interfaces.js';
-import { ThrottledLog } from '../shared/throttled-log.js';
-import { describeValue as show } from '../shared/describe.js';
 import {
   resolveRateLimitOptions,
   toList,
   type RateLimitModuleOptions,
   type ResolvedRateLimitOptions,
 } from './rate-limit.options.js';
-import {
-  assertCost,
-  assertUniqueNames,
-  resolvePolicies,
-  resolvePolicy,
-  type ResolvedPolicy,
-} from './rate-limit.policy.js';
-
-/**
- * The guard's way in: keys[i] counts under policies[i]. Not part of the public API (the guard is in
- * this package); the static block below gives it access to the limiter's private decision path.
- */
-export let decideResolved: (
-  limiter: RateLimiter,
-  keys: readonly string[],
-  policies: readonly ResolvedPolicy[],
-  onStoreError: RateLimitStoreErrorPolicy,
-) => RateLimitDecision | Promise<RateLimitDecision>;
+import { resolvePolicies, resolvePolicy } from './rate-limit.policy.js';
 
 /**
  * Decides whether a unit of work may go ahead, for HTTP routes (through `RateLimitGuard`) and for
@@ -56,9 +30,13 @@ export let decideResolved: (
 export class RateLimiter implements OnModuleInit {
   /** The options in force, defaults filled in. */
   readonly options: ResolvedRateLimitOptions;
+  /**
+   * The decision core, on resolved policies. `RateLimitGuard` (in this package) decides through
+   * it, so a memory decision stays synchronous on its hot path. Not public API.
+   * @internal
+   */
+  readonly decider: RateLimitDecider;
   readonly #moduleRef: ModuleRef | undefined;
-  readonly #log = new ThrottledLog(new Logger('RateLimiter'));
-  #backend: RateLimitBackend | undefined;
 
   constructor(
     @Optional() @Inject(RATE_LIMIT_OPTIONS) options?: RateLimitModuleOptions,
@@ -66,16 +44,12 @@ export class RateLimiter implements OnModuleInit {
   ) {
     this.options = resolveRateLimitOptions(options);
     this.#moduleRef = moduleRef;
-  }
-
-  static {
-    decideResolved = (limiter, keys, policies, onStoreError) =>
-      limiter.#decide(keys, policies, onStoreError, undefined);
+    this.decider = new RateLimitDecider(this.options, (name) => this.#findStore(name));
   }
 
   /** Finds the store at startup, so a missing or unsupported store fails there, not on the first request. */
   onModuleInit(): void {
-    this.#backend ??= this.#createBackend();
+    this.decider.start();
   }
 
   /**
@@ -88,7 +62,7 @@ export class RateLimiter implements OnModuleInit {
     options?: RateLimitConsumeOptions,
   ): Promise<RateLimitDecision> {
     const resolved = resolvePolicies(toList(policies));
-    return this.#decide(
+    return this.decider.decide(
       resolved.map(() => key),
       resolved,
       options?.onStoreError,
@@ -104,10 +78,10 @@ export class RateLimiter implements OnModuleInit {
     const list: unknown = entries;
     if (!Array.isArray(list) || list.length === 0) {
       throw new KvsInvalidArgumentError(
-        `Invalid rate-limit entries: expected a non-empty array of { key, policy }, got ${show(entries)}.`,
+        `Invalid rate-limit entries: expected a non-empty array of { key, policy }, got ${describeValue(entries)}.`,
       );
     }
-    return this.#decide(
+    return this.decider.decide(
       entries.map((e) => e.key),
       entries.map((e) => resolvePolicy(e.policy)),
       options?.onStoreError,
@@ -121,70 +95,7 @@ export class RateLimiter implements OnModuleInit {
    * (`{user:42}:burst` keeps `user:42`).
    */
   counterKey(key: string, policy: RateLimitPolicy): string {
-    return this.#counterKey(key, resolvePolicy(policy));
-  }
-
-  #counterKey(key: string, policy: ResolvedPolicy): string {
-    return counterKey(this.options.keyPrefix, key, policy);
-  }
-
-  /** The decision; synchronous on memory, so the guard's hot path awaits only real I/O. */
-  #decide(
-    keys: readonly string[],
-    policies: readonly ResolvedPolicy[],
-    onStoreError: RateLimitStoreErrorPolicy | undefined,
-    cost: number | undefined,
-  ): RateLimitDecision | Promise<RateLimitDecision> {
-    if (cost !== undefined) assertCost(cost, Math.min(...policies.map((p) => p.limit)), 'cost');
-    if (policies.length > 1) assertUniqueNames(policies);
-    const requests: CounterRequest[] = [];
-    for (let i = 0; i < policies.length; i++) {
-      const key = keys[i];
-      if (typeof key !== 'string' || key.length === 0) {
-        throw new KvsInvalidArgumentError(
-          `Invalid rate-limit key: expected a non-empty string, got ${show(key)}.`,
-        );
-      }
-      const policy = policies[i]!;
-      requests.push({ key: this.#counterKey(key, policy), policy, cost: cost ?? policy.cost });
-    }
-    if (requests.length > 1) assertSharedTag(requests);
-    const backend = (this.#backend ??= this.#createBackend());
-    const failed = (err: unknown) =>
-      this.#degraded(policies, err, onStoreError ?? this.options.onStoreError);
-    if (!backend.remote) {
-      try {
-        return toDecision(policies, backend.decide(requests) as BackendDecision);
-      } catch (err) {
-        return failed(err);
-      }
-    }
-    return withStoreTimeout(
-      backend.decide(requests) as Promise<BackendDecision>,
-      this.options.timeout,
-    ).then((outcome) => toDecision(policies, outcome), failed);
-  }
-
-  #degraded(
-    policies: readonly ResolvedPolicy[],
-    err: unknown,
-    policy: RateLimitStoreErrorPolicy,
-  ): RateLimitDecision {
-    const decision = degradedDecision(policies, err, policy);
-    this.#log.warn(
-      `${policy}:${decision.storeError!.name}`,
-      () =>
-        `Rate-limit store failed; ${decision.allowed ? 'allowing' : 'denying'} requests (onStoreError: '${policy}'): ${decision.storeError!.message}`,
-    );
-    return decision;
-  }
-
-  #createBackend(): RateLimitBackend {
-    const { store, clock, maxKeys } = this.options;
-    return backendFor(typeof store === 'object' ? store : this.#findStore(store), {
-      clock,
-      maxKeys,
-    });
+    return this.decider.counterKey(key, resolvePolicy(policy));
   }
 
   #findStore(name: string | undefined): KvsStore {

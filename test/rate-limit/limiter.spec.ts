@@ -12,7 +12,7 @@ import {
   type KvsStore,
   type RateLimitPolicy,
 } from '../../lib/index.js';
-import { memoryCountersOf } from '../../lib/rate-limit/rate-limit.memory-backend.js';
+import { memoryCountersOf } from '../../lib/rate-limit/backends/memory.counters.js';
 import { T0 } from './rate-limit.timeline.js';
 
 function limiter(options: { maxKeys?: number; store?: KvsStore } = {}) {

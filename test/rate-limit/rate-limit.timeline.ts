@@ -4,13 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RateLimitPolicy, RedisStore } from '../../lib/index.js';
-import type { BackendDecision, RateLimitBackend } from '../../lib/rate-limit/rate-limit.backend.js';
-import {
-  MemoryCounters,
-  MemoryRateLimitBackend,
-} from '../../lib/rate-limit/rate-limit.memory-backend.js';
+import type { BackendDecision, RateLimitBackend } from '../../lib/rate-limit/backends/index.js';
+import { MemoryRateLimitBackend } from '../../lib/rate-limit/backends/memory.backend.js';
+import { MemoryCounters } from '../../lib/rate-limit/backends/memory.counters.js';
+import { RedisRateLimitBackend } from '../../lib/rate-limit/backends/redis.backend.js';
 import { resolvePolicy } from '../../lib/rate-limit/rate-limit.policy.js';
-import { RedisRateLimitBackend } from '../../lib/rate-limit/rate-limit.redis-backend.js';
 
 /** A start time aligned to every window the tests use (a whole number of days since the epoch). */
 export const T0 = 20_000 * 86_400_000;

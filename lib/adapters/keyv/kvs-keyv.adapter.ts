@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { KvsInvalidArgumentError, type KvsStore } from '../../store/index.js';
+import { assertKvsStore } from '../../store/kvs.backend.js';
 import {
   CAPABILITIES,
   contractError,
@@ -68,11 +69,7 @@ export class KvsKeyvAdapter extends EventEmitter {
   /** `store`: the nestjs-kvs store to keep the cache in, e.g. `app.get(KVS_STORE)`. */
   constructor(store: KvsStore, options: KvsKeyvAdapterOptions = {}) {
     super();
-    if (typeof store?.getMany !== 'function') {
-      throw new KvsInvalidArgumentError(
-        'KvsKeyvAdapter needs a nestjs-kvs store: new KvsKeyvAdapter(store) with the store from KvsModule (KVS_STORE), createMemoryStore() or createRedisStore().',
-      );
-    }
+    assertKvsStore(store, 'KvsKeyvAdapter');
     const { prefix = 'keyv:' } = options;
     if (typeof prefix !== 'string') {
       throw new KvsInvalidArgumentError(

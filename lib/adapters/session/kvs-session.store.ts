@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Store, type SessionData } from 'express-session';
 import { KvsInvalidArgumentError, type KvsStore } from '../../store/index.js';
+import { assertKvsStore } from '../../store/kvs.backend.js';
 import {
   resolveSessionOptions,
   sessionTtl,
@@ -35,11 +36,7 @@ export class KvsSessionStore extends Store {
   /** `store`: the nestjs-kvs store to keep sessions in; it stays open when this store is dropped. */
   constructor(store: KvsStore, options: KvsSessionStoreOptions = {}) {
     super();
-    if (typeof store?.tryGet !== 'function') {
-      throw new KvsInvalidArgumentError(
-        'KvsSessionStore needs a nestjs-kvs store: new KvsSessionStore(app.get(KVS_STORE)), or createMemoryStore() / createRedisStore().',
-      );
-    }
+    assertKvsStore(store, 'KvsSessionStore');
     this.#store = store;
     this.#options = resolveSessionOptions(options);
   }

@@ -1,11 +1,13 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import {
-  KvsInvalidArgumentError,
-  KvsValueTypeError,
-  type KvsStore,
-  type RedisStore,
-} from '../../store/index.js';
 import { describeValue } from '../../shared/describe.js';
+import { KvsInvalidArgumentError, KvsValueTypeError, type KvsStore } from '../../store/index.js';
+import {
+  assertKvsStore,
+  evalNumbers,
+  storeKind,
+  supportsScripts,
+  type ScriptStore,
+} from '../../store/kvs.backend.js';
 import { MemoryThrottles } from './throttler.memory.js';
 import type { ThrottlerRecord } from './throttler.record.js';
 import { THROTTLE } from './throttler.script.js';
@@ -30,13 +32,14 @@ export interface KvsThrottlerStorageOptions {
  * it is a synchronous step in this process. Pass it as `storage` to `ThrottlerModule.forRoot()`.
  */
 export class KvsThrottlerStorage implements ThrottlerStorage {
-  readonly #redis: RedisStore | undefined;
+  readonly #redis: ScriptStore | undefined;
   readonly #memory: MemoryThrottles | undefined;
   readonly #prefix: string;
   readonly #clock: (() => number) | undefined;
 
   /** `store`: a Redis or memory store, e.g. `app.get(KVS_STORE)`. */
   constructor(store: KvsStore, options: KvsThrottlerStorageOptions = {}) {
+    assertKvsStore(store, 'KvsThrottlerStorage');
     const { prefix = 'throttler:', clock, maxKeys = 100_000 } = options;
     if (typeof prefix !== 'string') {
       throw new KvsInvalidArgumentError(
@@ -53,8 +56,8 @@ export class KvsThrottlerStorage implements ThrottlerStorage {
         `Invalid KvsThrottlerStorage maxKeys: expected a whole number >= 1, got ${describeValue(maxKeys)}.`,
       );
     }
-    if (store.backend === 'redis') this.#redis = store as RedisStore;
-    else if (store.backend === 'memory') this.#memory = new MemoryThrottles(maxKeys);
+    if (supportsScripts(store)) this.#redis = store;
+    else if (storeKind(store) === 'memory') this.#memory = new MemoryThrottles(maxKeys);
     else {
       throw new KvsInvalidArgumentError(
         'KvsThrottlerStorage needs a RedisStore (shared by every instance) or a MemoryStore (this process only), such as the store KvsModule registers (KVS_STORE).',
@@ -88,12 +91,18 @@ export class KvsThrottlerStorage implements ThrottlerStorage {
     }
     const base = `${this.#prefix}{${key}}:${throttlerName}`;
     const now = this.#clock === undefined ? '' : Math.floor(this.#clock());
-    const reply = await this.#redis!.evalScript(
+    const [totalHits, timeToExpire, isBlocked, timeToBlockExpire] = (await evalNumbers(
+      this.#redis!,
       THROTTLE,
       [`${base}:h`, `${base}:s`],
       [ttlMs, limit, blockMs, now],
-    );
-    return toRecord(reply);
+      4,
+      () =>
+        new KvsValueTypeError(
+          'Unexpected reply from the throttler script; another program may be writing to its keys. Give KvsThrottlerStorage its own prefix.',
+        ),
+    )) as [number, number, number, number];
+    return { totalHits, timeToExpire, isBlocked: isBlocked === 1, timeToBlockExpire };
   }
 }
 
@@ -110,18 +119,4 @@ function toMs(name: string, value: unknown, zeroOk: boolean): number {
     );
   }
   return Math.ceil(value);
-}
-
-function toRecord(reply: unknown): ThrottlerRecord {
-  if (!isReply(reply)) {
-    throw new KvsValueTypeError(
-      'Unexpected reply from the throttler script; another program may be writing to its keys. Give KvsThrottlerStorage its own prefix.',
-    );
-  }
-  const [totalHits, timeToExpire, isBlocked, timeToBlockExpire] = reply;
-  return { totalHits, timeToExpire, isBlocked: isBlocked === 1, timeToBlockExpire };
-}
-
-function isReply(reply: unknown): reply is [number, number, number, number] {
-  return Array.isArray(reply) && reply.length === 4 && reply.every((n) => typeof n === 'number');
 }

@@ -1,3 +1,4 @@
+import { BoundedMap } from '../../shared/bounded-map.js';
 import type { ThrottlerRecord } from './throttler.record.js';
 
 /** The throttling state of one key and throttler. */
@@ -13,18 +14,20 @@ interface Throttle {
 /** Records examined per call to find idle ones, so no timer is needed. */
 const SWEEP_STEP = 16;
 
+/** No live hit, and the window and the block are over: the record can go. */
+const isIdle = (t: Throttle, now: number): boolean =>
+  t.windowEnd <= now && t.blockEnd <= now && t.hits.every((expiry) => expiry <= now);
+
 /**
  * The in-process twin of the Redis script (same algorithm, same results): synchronous, hence
  * atomic; no timer per hit; idle keys are dropped a few per call, and past `maxKeys` the least
  * recently used key is forgotten.
  */
 export class MemoryThrottles {
-  readonly #throttles = new Map<string, Throttle>();
-  readonly #maxKeys: number;
-  #cursor: Iterator<[string, Throttle]> | undefined;
+  readonly #throttles: BoundedMap<string, Throttle>;
 
   constructor(maxKeys: number) {
-    this.#maxKeys = maxKeys;
+    this.#throttles = new BoundedMap(maxKeys, isIdle);
   }
 
   /** Keys currently tracked. */
@@ -34,11 +37,12 @@ export class MemoryThrottles {
 
   /** One decision; mirrors THROTTLE in throttler.script.ts line for line. */
   increment(key: string, now: number, ttl: number, limit: number, block: number): ThrottlerRecord {
-    this.#sweep(now);
-    const t = this.#throttles.get(key) ?? { hits: [], windowEnd: 0, blockEnd: 0 };
-    this.#throttles.delete(key); // re-inserted last: Map order is recency
-    this.#throttles.set(key, t);
-    if (this.#throttles.size > this.#maxKeys) this.#evictOldest();
+    this.#throttles.sweep(now, SWEEP_STEP);
+    let t = this.#throttles.get(key); // now the most recently used
+    if (t === undefined) {
+      t = { hits: [], windowEnd: 0, blockEnd: 0 };
+      this.#throttles.set(key, t); // past maxKeys, the least recently used key goes
+    }
 
     t.hits = t.hits.filter((expiry) => expiry > now);
     if (t.windowEnd <= now) t.windowEnd = now + ttl;
@@ -77,27 +81,6 @@ export class MemoryThrottles {
       isBlocked: blocked,
       timeToBlockExpire: retry,
     };
-  }
-
-  /** Drops a few idle records (no live hit, window and block over), resuming where it stopped. */
-  #sweep(now: number): void {
-    this.#cursor ??= this.#throttles.entries();
-    for (let i = 0; i < SWEEP_STEP; i++) {
-      const next = this.#cursor.next();
-      if (next.done === true) {
-        this.#cursor = undefined;
-        return;
-      }
-      const [key, t] = next.value;
-      const idle =
-        t.windowEnd <= now && t.blockEnd <= now && t.hits.every((expiry) => expiry <= now);
-      if (idle) this.#throttles.delete(key);
-    }
-  }
-
-  #evictOldest(): void {
-    const oldest = this.#throttles.keys().next();
-    if (oldest.done !== true) this.#throttles.delete(oldest.value);
   }
 }
 

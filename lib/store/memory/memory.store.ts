@@ -1,3 +1,4 @@
+import { MapSweep } from '../../shared/bounded-map.js';
 import { describeValue } from '../../shared/describe.js';
 import { assertKnownKeys, type OptionNames } from '../../shared/known-keys.js';
 import {
@@ -58,15 +59,20 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 /**
  * The memory backend. Expiry is checked on every read, and an `unref()`'d timer sweeps a bounded
  * batch of entries per tick, so expired keys are reclaimed without a timer per key.
+ *
+ * The sweep is the shared {@link MapSweep}; the bound is not the shared `BoundedMap` on purpose:
+ * that one keeps a Map in recency order by moving an entry to the end on every read (a delete and
+ * a set), which costs the hot `get` several times over (about 8x on a bare 10k-entry Map here).
+ * Second-chance marking sets a flag on read and reorders only when evicting.
  */
 export class MemoryStore implements KvsStore {
   readonly backend = 'memory';
   readonly #map = new Map<string, Entry>();
+  readonly #sweep = new MapSweep(this.#map, isExpired);
   readonly #now: () => number;
   readonly #maxEntries: number;
   readonly #batch: number;
   #sweeper: ReturnType<typeof setInterval> | undefined;
-  #cursor: Iterator<[string, Entry]> | undefined;
   #closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -248,7 +254,7 @@ export class MemoryStore implements KvsStore {
     this.#closed = true;
     clearInterval(this.#sweeper);
     this.#map.clear();
-    this.#cursor = undefined;
+    this.#sweep.restart();
   }
 
   /**
@@ -257,22 +263,7 @@ export class MemoryStore implements KvsStore {
    * Returns how many entries it removed.
    */
   sweep(): number {
-    const now = this.#now();
-    let removed = 0;
-    this.#cursor ??= this.#map.entries();
-    for (let examined = 0; examined < this.#batch; examined++) {
-      const next = this.#cursor.next();
-      if (next.done === true) {
-        this.#cursor = undefined;
-        break;
-      }
-      const [key, entry] = next.value;
-      if (isExpired(entry, now)) {
-        this.#map.delete(key);
-        removed++;
-      }
-    }
-    return removed;
+    return this.#sweep.run(this.#now(), this.#batch);
   }
 
   /** The live entry of `key`, dropping it if expired; `touch` marks it recently used. */

@@ -1,12 +1,12 @@
-import { KvsError, type ScriptArgument } from '../store/index.js';
-import type { CounterOutcome } from './rate-limit.algorithms.js';
+import { KvsError, type ScriptArgument } from '../../store/index.js';
+import { evalNumbers, type ScriptStore } from '../../store/kvs.backend.js';
 import type {
   BackendDecision,
+  CounterOutcome,
   CounterRequest,
   RateLimitBackend,
-  ScriptStore,
-} from './rate-limit.backend.js';
-import { RATE_LIMIT_SCRIPT } from './rate-limit.script.js';
+} from './rate-limit-backend.contract.js';
+import { RATE_LIMIT_SCRIPT } from './redis.script.js';
 
 /**
  * Runs the rate-limit Lua script through `RedisStore.evalScript`: one round trip per decision, by
@@ -28,13 +28,15 @@ export class RedisRateLimitBackend implements RateLimitBackend {
       keys.push(key);
       args.push(policy.code, policy.limit, policy.window, cost);
     }
-    const reply = await this.store.evalScript(RATE_LIMIT_SCRIPT, keys, args);
-    if (!Array.isArray(reply) || reply.length !== 1 + 4 * requests.length) {
-      throw new KvsError(
-        `The rate-limit script answered ${JSON.stringify(reply)}, not a decision.`,
-      );
-    }
-    const numbers = reply as number[];
+    const numbers = await evalNumbers(
+      this.store,
+      RATE_LIMIT_SCRIPT,
+      keys,
+      args,
+      1 + 4 * requests.length,
+      (reply) =>
+        new KvsError(`The rate-limit script answered ${JSON.stringify(reply)}, not a decision.`),
+    );
     const counters: CounterOutcome[] = [];
     for (let i = 1; i < numbers.length; i += 4) {
       counters.push({

@@ -1,4 +1,4 @@
-import { defineScript } from '../store/index.js';
+import { defineScript } from '../../store/index.js';
 
 /**
  * One rate-limit decision over every policy of a request, atomically, in one round trip.
@@ -10,7 +10,7 @@ import { defineScript } from '../store/index.js';
  * It evaluates every counter first and writes only if all of them admit the request, so a rejected
  * request spends nothing. Reply: { allowed, then per policy: allowed, remaining, resetMs, retryAfterMs };
  * when the decision is refused, a policy that would have admitted the request reports its state
- * unspent (`keep`). The arithmetic mirrors rate-limit.algorithms.ts exactly (one test runs both on
+ * unspent (`keep`). The arithmetic mirrors memory.algorithms.ts exactly (one test runs both on
  * the same timeline); states are text written with %.17g, so a double survives the round trip.
  * Written inline, without helper functions or per-counter tables, because it runs on every request.
  */

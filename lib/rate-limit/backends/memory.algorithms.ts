@@ -1,9 +1,10 @@
 /**
  * The three algorithms in JavaScript, for the memory backend. They mirror the Lua script in
- * rate-limit.script.ts line for line (same formulas, same order of operations, same rounding), and
+ * redis.script.ts line for line (same formulas, same order of operations, same rounding), and
  * one test suite runs both against the same timeline, so memory and Redis decide alike.
  */
-import type { AlgorithmCode } from './rate-limit.policy.js';
+import type { AlgorithmCode } from '../rate-limit.policy.js';
+import type { CounterOutcome } from './rate-limit-backend.contract.js';
 
 /**
  * A counter's state. Fixed window: `a` window index, `b` count. Sliding window: `a` window index,
@@ -13,14 +14,6 @@ export interface CounterState {
   a: number;
   b: number;
   c: number;
-}
-
-/** What one counter says about a request. */
-export interface CounterOutcome {
-  allowed: boolean;
-  remaining: number;
-  resetMs: number;
-  retryAfterMs: number;
 }
 
 /** An outcome plus the state to store if the whole decision admits the request. */
