@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { KvsError } from '../store/index.js';
+import type { Duration } from '../shared/duration.js';
 
 /**
  * How a policy counts:
@@ -21,8 +22,12 @@ export type RateLimitStoreErrorPolicy = 'allow' | 'deny';
 export interface RateLimitPolicy {
   /** Units allowed per window: a whole number >= 1. */
   limit: number;
-  /** The window in milliseconds: a whole number >= 1. */
-  window: number;
+  /**
+   * The window: whole milliseconds >= 1, or a duration string such as `'1s'`, `'5m'` or `'1h'`.
+   * A number under 1000 logs one warning at startup (did you mean seconds?); write it as a string
+   * (`'500ms'`) when you mean milliseconds.
+   */
+  window: Duration;
   /** How to count; default `'sliding-window'`. */
   algorithm?: RateLimitAlgorithm;
   /** Units one request spends: a whole number from 0 to `limit`; default 1. */

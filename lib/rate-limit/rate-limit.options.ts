@@ -7,6 +7,9 @@ import type {
   RateLimitStoreErrorPolicy,
 } from './rate-limit.interfaces.js';
 import { describeValue } from '../shared/describe.js';
+import { toInvalid } from '../store/kvs.errors.js';
+import { toMilliseconds, type Duration } from '../shared/duration.js';
+import { assertKnownKeys, type OptionNames } from '../shared/known-keys.js';
 import { resolvePolicies } from './rate-limit.policy.js';
 
 /** Options of `RateLimitModule.forRoot` and of a `RateLimiter` built by hand. */
@@ -22,8 +25,8 @@ export interface RateLimitModuleOptions {
   headers?: RateLimitHeaderFormat;
   /** When the store fails or times out: `'allow'` (default) lets requests through, `'deny'` answers 503. */
   onStoreError?: RateLimitStoreErrorPolicy;
-  /** Ms a Redis decision may take before it counts as a store failure; default 500. */
-  timeout?: number;
+  /** How long a Redis decision may take before it counts as a store failure: ms or `'1s'`; default 500. */
+  timeout?: Duration;
   /** Prefix of every counter key (after the store's own `keyPrefix`); default `'rl:'`. */
   keyPrefix?: string;
   /** IPv6 clients are counted per network of this prefix length (1-128), or per address with `false`; default 64. */
@@ -68,6 +71,22 @@ export interface ResolvedRateLimitOptions {
   clock: () => number;
 }
 
+const MODULE_KEYS: OptionNames<RateLimitModuleRootOptions> = {
+  store: true,
+  policies: true,
+  headers: true,
+  onStoreError: true,
+  timeout: true,
+  keyPrefix: true,
+  ipv6Subnet: true,
+  skip: true,
+  maxKeys: true,
+  clock: true,
+  isGlobal: true,
+};
+
+const ROUTE_KEYS: OptionNames<RateLimitRouteOptions> = { headers: true, onStoreError: true };
+
 const HEADERS: readonly unknown[] = ['legacy', 'draft-6', 'draft-7', 'draft-8', false];
 const ON_STORE_ERROR: readonly unknown[] = ['allow', 'deny'];
 
@@ -79,6 +98,7 @@ export function resolveRateLimitOptions(options: unknown): ResolvedRateLimitOpti
       `expected an object such as { policies: { limit: 100, window: 60_000 } }, got ${describeValue(options)}`,
     );
   }
+  assertKnownKeys('the RateLimitModule options', options, MODULE_KEYS, (m) => toInvalid(m));
   const o = options as RateLimitModuleOptions;
   const store = o.store;
   if (
@@ -92,9 +112,11 @@ export function resolveRateLimitOptions(options: unknown): ResolvedRateLimitOpti
   const policies = o.policies === undefined ? undefined : toList(o.policies);
   if (policies !== undefined && policies.length > 0) resolvePolicies(policies);
   assertRouteOptions(o, 'RateLimitModule');
-  const timeout = o.timeout ?? 500;
-  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
-    throw invalid(`timeout must be a number of milliseconds > 0, got ${describeValue(timeout)}`);
+  const timeout = toMilliseconds(o.timeout ?? 500);
+  if (timeout === undefined || !Number.isFinite(timeout) || timeout <= 0) {
+    throw invalid(
+      `timeout must be a number of milliseconds > 0, got ${describeValue(o.timeout)}; or a duration such as '500ms' or '1s'`,
+    );
   }
   const keyPrefix = o.keyPrefix ?? 'rl:';
   if (typeof keyPrefix !== 'string' || /[{}]/.test(keyPrefix)) {
@@ -137,6 +159,9 @@ export function resolveRateLimitOptions(options: unknown): ResolvedRateLimitOpti
 
 /** Checks `headers` and `onStoreError` of module or route options. */
 export function assertRouteOptions(options: RateLimitRouteOptions, where: string): void {
+  if (where !== 'RateLimitModule') {
+    assertKnownKeys(`the ${where} options`, options, ROUTE_KEYS, toInvalid);
+  }
   if (options.headers !== undefined && !HEADERS.includes(options.headers)) {
     throw new KvsInvalidArgumentError(
       `Invalid ${where} option headers: expected 'legacy', 'draft-6', 'draft-7', 'draft-8' or false, got ${describeValue(options.headers)}.`,

@@ -1,5 +1,9 @@
+import { Logger } from '@nestjs/common';
 import { describeValue } from '../shared/describe.js';
+import { toMilliseconds } from '../shared/duration.js';
+import { assertKnownKeys, type OptionNames } from '../shared/known-keys.js';
 import { KvsInvalidArgumentError } from '../store/index.js';
+import { toInvalid } from '../store/kvs.errors.js';
 import type { RateLimitAlgorithm, RateLimitPolicy } from './rate-limit.interfaces.js';
 
 /** The one-letter code of each algorithm, as the Redis script and the memory backend know it. */
@@ -25,6 +29,15 @@ export interface ResolvedPolicy {
   readonly suffix: string;
 }
 
+const POLICY_KEYS: OptionNames<RateLimitPolicy> = {
+  limit: true,
+  window: true,
+  algorithm: true,
+  cost: true,
+  key: true,
+  name: true,
+};
+
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const EXAMPLE = 'e.g. { limit: 100, window: 60_000 } for 100 requests a minute';
 const resolved = new WeakMap<object, ResolvedPolicy>();
@@ -39,14 +52,17 @@ export function resolvePolicy(policy: RateLimitPolicy): ResolvedPolicy {
   }
   const cached = resolved.get(policy);
   if (cached !== undefined) return cached;
-  const { limit, window, algorithm = 'sliding-window', cost = 1, key, name } = policy;
+  assertKnownKeys('a rate-limit policy', policy, POLICY_KEYS, toInvalid);
+  const { limit, window: given, algorithm = 'sliding-window', cost = 1, key, name } = policy;
   if (!isWhole(limit, 1))
     throw invalid(`limit must be a whole number >= 1, got ${describeValue(limit)}`);
+  const window = toMilliseconds(given);
   if (!isWhole(window, 1)) {
     throw invalid(
-      `window must be a whole number of milliseconds >= 1, got ${describeValue(window)}`,
+      `window must be a whole number of milliseconds >= 1, got ${describeValue(given)}; or a duration such as '1s', '5m' or '1h'`,
     );
   }
+  if (typeof given === 'number' && given < 1000) warnShort(given);
   if (!Object.hasOwn(ALGORITHM_CODES, algorithm)) {
     throw invalid(
       `algorithm must be one of ${Object.keys(ALGORITHM_CODES).join(', ')}, got ${describeValue(algorithm)}`,
@@ -108,6 +124,17 @@ function defaultName(limit: number, window: number, algorithm: RateLimitAlgorith
   const suffix =
     algorithm === 'fixed-window' ? '-fixed' : algorithm === 'token-bucket' ? '-bucket' : '';
   return `${limit}-in-${span}${suffix}`;
+}
+
+/** Logs once per value: `window: 60` is 60 ms, which is seldom what was meant. */
+const warned = new Set<number>();
+function warnShort(window: number): void {
+  if (warned.has(window)) return;
+  warned.add(window);
+  new Logger('RateLimit').warn(
+    `A rate-limit window of ${window} (a number) is ${window} ms. If you meant seconds, write '${window}s'; ` +
+      `if you meant milliseconds, write '${window}ms' and this warning goes away.`,
+  );
 }
 
 function isWhole(value: unknown, min: number): value is number {
