@@ -1,9 +1,9 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { cacheMessages } from './cache.messages.js';
-import { CACHE_RUNTIME, cachedMethodOf, type CachedMethod } from './cache.method.js';
 import type { KvsCacheLoadOptions } from './cache.options.js';
-import { KvsCacheRuntime } from './cache.runtime.js';
+import { cachedMethodOf } from './decorators/cache-method.decorator.js';
+import { CACHE_RUNTIME, KvsCacheRuntime, type CachedMethod } from './engine/cache.runtime.js';
 
 /** Classes already warned about (request-scoped or transient), so each is logged once. */
 const warned = new WeakSet<object>();

@@ -2,9 +2,9 @@ import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { KVS_CACHE_OPTIONS } from './cache.constants.js';
 import { KvsCacheExplorer } from './cache.explorer.js';
-import { KvsCacheRuntime } from './cache.runtime.js';
-import type { KvsCacheModuleOptions } from './cache-module.options.js';
-import { KvsCache } from './kvs-cache.service.js';
+import type { KvsCacheModuleOptions } from './cache.options.js';
+import { KvsCache } from './cache.service.js';
+import { KvsCacheRuntime } from './engine/cache.runtime.js';
 
 /** forRoot/forRootAsync of a global module that provides KvsCache and wires the decorators. */
 export const { ConfigurableModuleClass: KvsCacheConfigurableModule } =

@@ -2,18 +2,24 @@
  * Caching on a KvsModule store: method decorators, the injectable KvsCache, the module, and the
  * default codec.
  */
-export { Cacheable, type CacheableOptions } from './cacheable.decorator.js';
-export { CachePut, type CachePutOptions } from './cache-put.decorator.js';
-export { CacheEvict, type CacheEvictOptions } from './cache-evict.decorator.js';
-export type { CacheMethodDecorator } from './cache.method.js';
-export { taggedJsonCodec } from './cache.codec.js';
-export { defaultCacheKey, hashArguments } from './cache.keys.js';
-export type { KvsCacheEntryOptions, KvsCacheLoadOptions } from './cache.options.js';
-export type { KvsCacheStats } from './cache.stats.js';
-export { KvsCacheModule } from './kvs-cache.module.js';
+export { Cacheable } from './decorators/cacheable.decorator.js';
+export { CachePut } from './decorators/cache-put.decorator.js';
+export { CacheEvict } from './decorators/cache-evict.decorator.js';
+export type { CacheMethodDecorator } from './decorators/cache-method.decorator.js';
+export { taggedJsonCodec } from './entry/cache.codec.js';
+export { defaultCacheKey, hashArguments } from './entry/cache.keys.js';
 export type {
+  CacheableOptions,
+  CacheEvictOptions,
+  CachePutOptions,
+  KvsCacheEntryOptions,
+  KvsCacheLoadOptions,
   KvsCacheModuleAsyncOptions,
   KvsCacheModuleOptions,
   KvsCacheOptionsFactory,
-} from './cache-module.options.js';
-export { KvsCache, type KvsCacheTarget, type KvsCacheWrapOptions } from './kvs-cache.service.js';
+  KvsCacheTarget,
+  KvsCacheWrapOptions,
+} from './cache.options.js';
+export type { KvsCacheStats } from './engine/cache.space.js';
+export { KvsCacheModule } from './cache.module.js';
+export { KvsCache } from './cache.service.js';

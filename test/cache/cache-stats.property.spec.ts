@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { KvsCacheRuntime } from '../../lib/cache/cache.runtime.js';
+import { KvsCacheRuntime } from '../../lib/cache/engine/cache.runtime.js';
 import { startRedis, stopAll, type RedisServer } from '../support/redis-servers.js';
 import {
   BACKENDS,

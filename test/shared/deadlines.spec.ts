@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { StepTimeoutError } from '../../lib/cache/cache.space.js';
+import { StepTimeoutError } from '../../lib/cache/engine/cache.space.js';
 import { Deadlines } from '../../lib/shared/deadlines.js';
 
 const stepTimeout = (ms: number): Error => new StepTimeoutError(ms);

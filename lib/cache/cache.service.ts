@@ -1,23 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import type { CachePlan } from './cache.plan.js';
 import {
   checkEntryOptions,
+  checkFunction,
   checkKey,
   type KvsCacheEntryOptions,
   type KvsCacheLoadOptions,
+  type KvsCacheTarget,
+  type KvsCacheWrapOptions,
 } from './cache.options.js';
-import { KvsCacheRuntime } from './cache.runtime.js';
-import type { KvsCacheStats } from './cache.stats.js';
-import { checkFunction } from './cache.validation.js';
-
-/** Options of {@link KvsCache.wrap}. */
-export interface KvsCacheWrapOptions<T> extends KvsCacheLoadOptions {
-  /** Checked after the call: when true, the result is returned but not stored. */
-  unless?: (result: T) => boolean;
-}
-
-/** Selects where an entry lives: a namespace and a store other than the module's. */
-export type KvsCacheTarget = Pick<KvsCacheEntryOptions, 'namespace' | 'store' | 'timeout'>;
+import { KvsCacheRuntime } from './engine/cache.runtime.js';
+import type { KvsCacheStats } from './engine/cache.space.js';
+import type { CachePlan } from './engine/cache.writer.js';
 
 /**
  * The cache for code that is not a decorated method, with the decorators' semantics: inject it

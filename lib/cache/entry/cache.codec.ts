@@ -1,4 +1,4 @@
-import { KvsInvalidArgumentError, type KvsCodec } from '../store/index.js';
+import { KvsInvalidArgumentError, type KvsCodec } from '../../store/index.js';
 
 /**
  * Tagged JSON: plain JSON for plain data, and `{ "$t": tag, ... }` objects for what JSON loses.

@@ -1,34 +1,12 @@
 import { Logger } from '@nestjs/common';
-import { KvsInvalidArgumentError } from '../store/index.js';
-import { cacheMessages } from './cache.messages.js';
-
-/**
- * Where an application's cache runtime sits on each instance whose class has decorated methods.
- * A registry symbol, so it is the same key for every copy of this file (e.g. ESM and CJS builds).
- */
-export const CACHE_RUNTIME: unique symbol = Symbol.for('nestjs-kvs:cache-runtime:v1') as never;
-
-/** What the decorators' forwarding functions call: one per application, found on `this`. */
-export interface CacheRuntime {
-  /** Runs `method` on `self` with `args`, through the cache. */
-  invoke(method: CachedMethod, self: object, args: unknown[]): Promise<unknown>;
-}
-
-/** A method as the runtime calls it. */
-export type AnyMethod = (this: unknown, ...args: unknown[]) => unknown;
-
-/** What a decorator recorded about one method. */
-export interface CachedMethod<O = unknown> {
-  readonly kind: 'cacheable' | 'put' | 'evict';
-  /** `<Class>.<method>`: the default key prefix and the name in log lines. */
-  readonly label: string;
-  /** The function the decorator replaced (possibly another decorator's wrapper). */
-  readonly original: AnyMethod;
-  /** The decorator's options, already validated. */
-  readonly options: O;
-  /** Whether the "no cache attached" warning was given for this method. */
-  warned: boolean;
-}
+import { KvsInvalidArgumentError } from '../../store/index.js';
+import { cacheMessages } from '../cache.messages.js';
+import {
+  CACHE_RUNTIME,
+  type AnyMethod,
+  type CachedMethod,
+  type CacheRuntime,
+} from '../engine/cache.runtime.js';
 
 /**
  * The decorator returned by `@Cacheable`, `@CachePut` and `@CacheEvict`: it accepts a method that

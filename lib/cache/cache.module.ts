@@ -1,12 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { assertAsyncOptions } from '../shared/async-options.js';
+import { KvsInvalidArgumentError } from '../store/index.js';
 import { KvsCacheConfigurableModule } from './cache.module-definition.js';
 import {
   resolveCacheSettings,
   type KvsCacheModuleAsyncOptions,
   type KvsCacheModuleOptions,
-} from './cache-module.options.js';
-import { KvsInvalidArgumentError } from '../store/index.js';
-import { assertAsyncOptions } from '../shared/async-options.js';
+} from './cache.options.js';
 
 /**
  * Caching on a KvsModule store: `@Cacheable`, `@CachePut` and `@CacheEvict` on any provider or

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { freshUntil, isEntry, seal, unseal } from './cache.envelope.js';
-import { cacheMessages } from './cache.messages.js';
-import { lockKey, valueKey, type CachePlan, type EngineSettings, type Load } from './cache.plan.js';
+import { cacheMessages } from '../cache.messages.js';
+import { freshUntil, NOT_AN_ENTRY, readEntry, seal, unseal } from '../entry/cache.envelope.js';
+import { lockKey, valueKey } from '../entry/cache.keys.js';
 import { FAILED, type Flight, type SpaceContext } from './cache.space.js';
-import type { CacheWriter } from './cache.writer.js';
+import type { CachePlan, CacheWriter, EngineSettings, Load } from './cache.writer.js';
 
 /** What a load produced: the value for the call that ran it, and copies for calls that joined. */
 interface Outcome {
@@ -78,7 +78,8 @@ export class CacheEngine {
   /** A new copy of a stored entry's value, or UNREADABLE (logged) when it is not one. */
   #decode(bytes: Buffer, storeKey: string): unknown {
     try {
-      if (isEntry(bytes)) return unseal(bytes, this.ctx.codec);
+      const value = readEntry(bytes, this.ctx.codec);
+      if (value !== NOT_AN_ENTRY) return value;
       this.ctx.log.warn('decode', () => cacheMessages.decodeFailed(storeKey, 'not a cache entry'));
     } catch (err) {
       this.ctx.log.warn('decode', () => cacheMessages.decodeFailed(storeKey, err));

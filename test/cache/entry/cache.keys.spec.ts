@@ -1,5 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { canonicalize, defaultCacheKey, hashArguments } from './cache.keys.js';
+import {
+  canonicalize,
+  defaultCacheKey,
+  hashArguments,
+} from '../../../lib/cache/entry/cache.keys.js';
 
 describe('cache keys', () => {
   it('ignores the order of object keys, Map entries and Set items', () => {

@@ -1,7 +1,34 @@
-import { seal } from './cache.envelope.js';
-import { cacheMessages } from './cache.messages.js';
-import { valueKey, type CachePlan, type EngineSettings } from './cache.plan.js';
+import { cacheMessages } from '../cache.messages.js';
+import { seal } from '../entry/cache.envelope.js';
+import { valueKey } from '../entry/cache.keys.js';
 import type { CacheSpace, SpaceContext } from './cache.space.js';
+
+/** How one cached call reads and writes: the defaults of the module, overridden per method/call. */
+export interface CachePlan {
+  readonly space: CacheSpace;
+  readonly namespace: string;
+  readonly ttl: number;
+  readonly staleTtl: number;
+  readonly timeout: number;
+  readonly cacheNull: boolean;
+  readonly lock: boolean;
+  /** Names the caller in log lines, e.g. `UserService.find`. */
+  readonly label: string;
+}
+
+/** Settings of the engine that no method overrides. */
+export interface EngineSettings {
+  readonly lockTtl: number;
+  readonly lockWait: number;
+  /** Wall clock (epoch ms) for stale-while-revalidate. */
+  readonly clock: () => number;
+}
+
+/** A function whose result may be cached, and the veto on storing that result. */
+export interface Load<T> {
+  readonly compute: () => Promise<T>;
+  readonly unless?: ((value: T) => boolean) | undefined;
+}
 
 /**
  * Writes and removes entries. Every write or eviction of a key also stops the loads of that key

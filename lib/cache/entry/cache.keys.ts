@@ -1,5 +1,14 @@
 import { hash } from 'node:crypto';
-import { KvsInvalidArgumentError } from '../store/index.js';
+import { describeValue } from '../../shared/describe.js';
+import { KvsInvalidArgumentError } from '../../store/index.js';
+import { cacheMessages } from '../cache.messages.js';
+import type { KeyOption } from '../cache.options.js';
+
+/**
+ * How the cache names things in the store. A call's key (given, or made from the method and its
+ * arguments) is relative to a namespace; the store key is `<namespace>:<key>`, and the key of its
+ * lock sits outside the namespace's keys (`<namespace>#lock:<key>`), so evictions never see it.
+ */
 
 const MAX_DEPTH = 64;
 
@@ -94,3 +103,32 @@ function canonicalArguments(args: readonly unknown[]): string {
 export function defaultCacheKey(label: string, args: readonly unknown[]): string {
   return `${label}:${hashArguments(args)}`;
 }
+
+/** The value of a key option for one call's arguments. */
+export function evaluateKey<K>(option: KeyOption<K>, args: unknown[]): K {
+  return typeof option === 'function' ? (option as (...args: unknown[]) => K)(...args) : option;
+}
+
+/** The key of one call of the method `label`: its `key` option, or the default key. */
+export function methodKey(
+  label: string,
+  key: KeyOption<string> | undefined,
+  args: unknown[],
+): string {
+  if (key === undefined) return defaultCacheKey(label, args);
+  return checkedKey(label, evaluateKey(key, args));
+}
+
+/** `key` if it is a non-empty string; otherwise the method `label`'s key function is wrong. */
+export function checkedKey(label: string, key: unknown): string {
+  if (typeof key === 'string' && key.length > 0) return key;
+  throw new KvsInvalidArgumentError(cacheMessages.badKey(label, describeValue(key)));
+}
+
+/** The store key of `key` in the plan's namespace: `<namespace>:<key>`. */
+export const valueKey = (plan: { readonly namespace: string }, key: string): string =>
+  `${plan.namespace}:${key}`;
+
+/** The store key of `key`'s lock: outside the namespace's keys, so evictions never see it. */
+export const lockKey = (plan: { readonly namespace: string }, key: string): string =>
+  `${plan.namespace}#lock:${key}`;

@@ -1,9 +1,8 @@
-import { isKvsError, type KvsCodec, type KvsStore } from '../store/index.js';
-import type { Deadlines } from '../shared/deadlines.js';
-import type { ThrottledLog } from '../shared/throttled-log.js';
-import { cacheMessages } from './cache.messages.js';
-import type { CacheCounters } from './cache.stats.js';
-import { storeKind } from '../store/kvs.backend.js';
+import type { Deadlines } from '../../shared/deadlines.js';
+import type { ThrottledLog } from '../../shared/throttled-log.js';
+import { isKvsError, type KvsCodec, type KvsStore } from '../../store/index.js';
+import { storeKind } from '../../store/kvs.backend.js';
+import { cacheMessages } from '../cache.messages.js';
 
 /** A store step took longer than its timeout. */
 export class StepTimeoutError extends Error {
@@ -17,6 +16,47 @@ export class StepTimeoutError extends Error {
 }
 
 const stepTimeout = (ms: number): Error => new StepTimeoutError(ms);
+
+/** Counters of one application's cache, since startup or the last `resetStats()`. */
+export interface KvsCacheStats {
+  /** Calls answered from a fresh entry. Every call counts once in hits, stale or misses. */
+  hits: number;
+  /** Calls answered from a stale entry while it was refreshed in the background. */
+  stale: number;
+  /** Calls that found no entry (or the store failed), whether their load then succeeded or threw; concurrent ones share one load. */
+  misses: number;
+  /** Runs of a method or `wrap` function to fill the cache, background refreshes included. */
+  loads: number;
+  /** Entries written. */
+  writes: number;
+  /** Entries removed by evictions and deletes. */
+  evictions: number;
+  /** Store steps that failed or timed out (the call went on without the cache). */
+  errors: number;
+}
+
+/** The mutable counters behind {@link KvsCacheStats}. */
+export class CacheCounters implements KvsCacheStats {
+  hits = 0;
+  stale = 0;
+  misses = 0;
+  loads = 0;
+  writes = 0;
+  evictions = 0;
+  errors = 0;
+
+  /** A copy of the counters. */
+  snapshot(): KvsCacheStats {
+    const { hits, stale, misses, loads, writes, evictions, errors } = this;
+    return { hits, stale, misses, loads, writes, evictions, errors };
+  }
+
+  /** Sets every counter back to 0. */
+  reset(): void {
+    this.hits = this.stale = this.misses = this.loads = 0;
+    this.writes = this.evictions = this.errors = 0;
+  }
+}
 
 /** What every space of one application shares. */
 export interface SpaceContext {

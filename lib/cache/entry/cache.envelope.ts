@@ -1,4 +1,4 @@
-import type { KvsCodec } from '../store/index.js';
+import type { KvsCodec } from '../../store/index.js';
 
 /**
  * How a cached entry is stored: one kind byte, the time (epoch ms, float64 big-endian) until
@@ -45,4 +45,12 @@ export function unseal(bytes: Buffer, codec: KvsCodec<unknown>): unknown {
   if (kind === NULL) return null;
   if (kind === UNDEFINED) return undefined;
   return codec.decode(bytes.subarray(HEADER));
+}
+
+/** Returned by {@link readEntry} for bytes that are not a cache entry. */
+export const NOT_AN_ENTRY = Symbol('not a cache entry');
+
+/** The hit path's read: a new copy of the entry's value, or NOT_AN_ENTRY; throws like `unseal`. */
+export function readEntry(bytes: Buffer, codec: KvsCodec<unknown>): unknown {
+  return isEntry(bytes) ? unseal(bytes, codec) : NOT_AN_ENTRY;
 }

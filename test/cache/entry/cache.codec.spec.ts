@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { taggedJsonCodec } from './cache.codec.js';
-import { freshUntil, isEntry, seal, unseal } from './cache.envelope.js';
+import { taggedJsonCodec } from '../../../lib/cache/entry/cache.codec.js';
+import { freshUntil, isEntry, seal, unseal } from '../../../lib/cache/entry/cache.envelope.js';
 
 const roundTrip = (value: unknown): unknown =>
   taggedJsonCodec.decode(Buffer.from(taggedJsonCodec.encode(value)));

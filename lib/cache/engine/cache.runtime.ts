@@ -1,0 +1,252 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { ModuleRef, ModulesContainer } from '@nestjs/core';
+import { getKvsToken } from '../../module/index.js';
+import { Deadlines } from '../../shared/deadlines.js';
+import { toError } from '../../shared/errors.js';
+import { ThrottledLog } from '../../shared/throttled-log.js';
+import { KvsInvalidArgumentError, type KvsStore } from '../../store/index.js';
+import { KVS_CACHE_OPTIONS } from '../cache.constants.js';
+import { cacheMessages } from '../cache.messages.js';
+import {
+  assertStaleTtl,
+  resolveCacheSettings,
+  type CacheSettings,
+  type EvictMethodOptions,
+  type KvsCacheLoadOptions,
+  type KvsCacheModuleOptions,
+  type StoredMethodOptions,
+} from '../cache.options.js';
+import { checkedKey, evaluateKey, methodKey } from '../entry/cache.keys.js';
+import { CacheEngine } from './cache.engine.js';
+import { CacheCounters, CacheSpace, type SpaceContext } from './cache.space.js';
+import { CacheWriter, type CachePlan, type Load } from './cache.writer.js';
+
+/**
+ * Where an application's cache runtime sits on each instance whose class has decorated methods.
+ * A registry symbol, so it is the same key for every copy of this file (e.g. ESM and CJS builds).
+ */
+export const CACHE_RUNTIME: unique symbol = Symbol.for('nestjs-kvs:cache-runtime:v1') as never;
+
+/** What the decorators' forwarding functions call: one per application, found on `this`. */
+export interface CacheRuntime {
+  /** Runs `method` on `self` with `args`, through the cache. */
+  invoke(method: CachedMethod, self: object, args: unknown[]): Promise<unknown>;
+}
+
+/** A method as the runtime calls it. */
+export type AnyMethod = (this: unknown, ...args: unknown[]) => unknown;
+
+/** What a decorator recorded about one method. */
+export interface CachedMethod<O = unknown> {
+  readonly kind: 'cacheable' | 'put' | 'evict';
+  /** `<Class>.<method>`: the default key prefix and the name in log lines. */
+  readonly label: string;
+  /** The function the decorator replaced (possibly another decorator's wrapper). */
+  readonly original: AnyMethod;
+  /** The decorator's options, already validated. */
+  readonly options: O;
+  /** Whether the "no cache attached" warning was given for this method. */
+  warned: boolean;
+}
+
+/** Applications (by their module container) that registered KvsCacheModule already. */
+const claimed = new WeakSet<object>();
+
+/**
+ * One application's cache: its settings, stores, counters and engine. The explorer attaches it to
+ * every instance with decorated methods; KvsCache is its public face.
+ */
+@Injectable()
+export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicationShutdown {
+  readonly settings: CacheSettings;
+  readonly stats = new CacheCounters();
+  readonly engine: CacheEngine;
+  readonly writer: CacheWriter;
+  readonly #context: SpaceContext;
+  readonly #spaces = new Map<string, CacheSpace>();
+  readonly #plans = new Map<CachedMethod, CachePlan>();
+  #closed = false;
+
+  constructor(
+    @Inject(KVS_CACHE_OPTIONS) options: KvsCacheModuleOptions,
+    private readonly moduleRef: ModuleRef,
+    container: ModulesContainer,
+  ) {
+    if (claimed.has(container)) throw new KvsInvalidArgumentError(cacheMessages.twice());
+    claimed.add(container);
+    this.settings = resolveCacheSettings(options);
+    const { logger, logInterval, lockTtl, lockWait, clock, codec } = this.settings;
+    const log = new ThrottledLog(logger ?? new Logger('KvsCache'), logInterval);
+    this.#context = { codec, stats: this.stats, log, deadlines: new Deadlines() };
+    const engineSettings = { lockTtl, lockWait, clock };
+    this.writer = new CacheWriter(this.#context, engineSettings);
+    this.engine = new CacheEngine(this.#context, engineSettings, this.writer);
+  }
+
+  /** False once the application shuts down: calls then bypass the cache. */
+  get active(): boolean {
+    return !this.#closed;
+  }
+
+  /** Fails startup when the module's store is not registered. */
+  onModuleInit(): void {
+    this.space(this.settings.store);
+  }
+
+  /** Stops using the store: calls made during shutdown run without the cache. */
+  onApplicationShutdown(): void {
+    this.#closed = true;
+  }
+
+  /** Runs a decorated method through the cache (called by the decorators' forwarding functions). */
+  invoke(method: CachedMethod, self: object, args: unknown[]): Promise<unknown> {
+    if (this.#closed) return direct(method, self, args);
+    switch (method.kind) {
+      case 'cacheable':
+        return this.#cacheable(method as CachedMethod<StoredMethodOptions>, self, args);
+      case 'put':
+        return this.#put(method as CachedMethod<StoredMethodOptions>, self, args);
+      case 'evict':
+        return this.#evictAround(method as CachedMethod<EvictMethodOptions>, self, args);
+    }
+  }
+
+  /** The plan of a decorated method, resolved once. */
+  planOf(method: CachedMethod<KvsCacheLoadOptions>): CachePlan {
+    let plan = this.#plans.get(method);
+    if (plan === undefined) {
+      plan = this.plan(method.options, method.label);
+      this.#plans.set(method, plan);
+    }
+    return plan;
+  }
+
+  /** The module's options overridden by `options` (already checked). */
+  plan(options: KvsCacheLoadOptions, label: string): CachePlan {
+    const s = this.settings;
+    const ttl = options.ttl ?? s.ttl;
+    const staleTtl = options.staleTtl ?? s.staleTtl;
+    assertStaleTtl(label, ttl, staleTtl);
+    return {
+      space: this.space(options.store ?? s.store),
+      namespace: options.namespace ?? s.namespace,
+      ttl,
+      staleTtl,
+      timeout: options.timeout ?? s.timeout,
+      cacheNull: options.cacheNull ?? s.cacheNull,
+      lock: options.lock ?? s.lock,
+      label,
+    };
+  }
+
+  /** The store registered under `name` in this application; throws when there is none. */
+  space(name: string | undefined): CacheSpace {
+    let space = this.#spaces.get(name ?? '');
+    if (space === undefined) {
+      let store: KvsStore;
+      try {
+        store = this.moduleRef.get<KvsStore>(getKvsToken(name), { strict: false });
+      } catch {
+        throw new KvsInvalidArgumentError(cacheMessages.missingStore(name));
+      }
+      space = new CacheSpace(store, this.#context);
+      this.#spaces.set(name ?? '', space);
+    }
+    return space;
+  }
+
+  /** Not `async`: the hit path of every call goes through here, so it adds no promise of its own. */
+  #cacheable(
+    method: CachedMethod<StoredMethodOptions>,
+    self: object,
+    args: unknown[],
+  ): Promise<unknown> {
+    let key: string;
+    try {
+      const { condition } = method.options;
+      if (condition !== undefined && !condition(...args)) {
+        return Promise.resolve(method.original.apply(self, args));
+      }
+      key = methodKey(method.label, method.options.key, args);
+    } catch (err) {
+      return Promise.reject(toError(err));
+    }
+    return this.engine.cached(this.planOf(method), key, new MethodLoad(method, self, args));
+  }
+
+  async #put(
+    method: CachedMethod<StoredMethodOptions>,
+    self: object,
+    args: unknown[],
+  ): Promise<unknown> {
+    const value: unknown = await method.original.apply(self, args);
+    const { condition, unless } = method.options;
+    if (condition === undefined || condition(...args)) {
+      const veto = unless && ((result: unknown) => unless(result, ...args));
+      const plan = this.planOf(method);
+      await this.writer.put(plan, methodKey(method.label, method.options.key, args), value, veto);
+    }
+    return value;
+  }
+
+  async #evictAround(
+    method: CachedMethod<EvictMethodOptions>,
+    self: object,
+    args: unknown[],
+  ): Promise<unknown> {
+    const { condition, beforeInvocation } = method.options;
+    const enabled = condition === undefined || condition(...args);
+    if (enabled && beforeInvocation === true) await this.#evict(method, args);
+    const result: unknown = await method.original.apply(self, args);
+    if (enabled && beforeInvocation !== true) await this.#evict(method, args);
+    return result;
+  }
+
+  async #evict(method: CachedMethod<EvictMethodOptions>, args: unknown[]): Promise<number> {
+    const { key, prefix, allEntries } = method.options;
+    const plan = this.planOf(method);
+    if (allEntries === true) return this.writer.evictPrefix(plan, '');
+    if (prefix !== undefined) {
+      return this.writer.evictPrefix(plan, checkedKey(method.label, evaluateKey(prefix, args)));
+    }
+    const keys = evaluateKey(key ?? [], args);
+    const list = typeof keys === 'string' ? [keys] : [...keys];
+    return this.writer.evict(
+      plan,
+      list.map((k) => checkedKey(method.label, k)),
+    );
+  }
+}
+
+/** A call made without the cache (after shutdown): a throw becomes a rejection, as through it. */
+function direct(method: CachedMethod, self: object, args: unknown[]): Promise<unknown> {
+  try {
+    return Promise.resolve(method.original.apply(self, args));
+  } catch (err) {
+    return Promise.reject(toError(err));
+  }
+}
+
+/** The load of one call of a decorated method: the method itself, and its `unless` veto. */
+class MethodLoad implements Load<unknown> {
+  constructor(
+    private readonly method: CachedMethod<StoredMethodOptions>,
+    private readonly self: object,
+    private readonly args: unknown[],
+  ) {}
+
+  async compute(): Promise<unknown> {
+    return this.method.original.apply(this.self, this.args);
+  }
+
+  get unless(): ((value: unknown) => boolean) | undefined {
+    const { unless } = this.method.options;
+    return unless && ((value: unknown) => unless(value, ...this.args));
+  }
+}
