@@ -9,7 +9,7 @@ import {
   type MemoryStoreOptions,
   type RedisStoreOptions,
 } from '../store/index.js';
-import { describeValue as show } from '../shared/describe.js';
+import { describeValue } from '../shared/describe.js';
 
 /** The store backends KvsModule can create. */
 export const KVS_STORE_TYPES = ['memory', 'redis'] as const;
@@ -46,13 +46,13 @@ export interface KvsOptionsFactory {
 export function assertKvsModuleOptions(options: unknown): asserts options is KvsModuleOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new KvsInvalidArgumentError(
-      `Invalid KvsModule options: expected an object such as { type: 'memory' } or { type: 'redis', url: 'redis://localhost:6379' }, got ${show(options)}.`,
+      `Invalid KvsModule options: expected an object such as { type: 'memory' } or { type: 'redis', url: 'redis://localhost:6379' }, got ${describeValue(options)}.`,
     );
   }
   const { type } = options as { type?: unknown };
   if (!(KVS_STORE_TYPES as readonly unknown[]).includes(type)) {
     throw new KvsInvalidArgumentError(
-      `Invalid KvsModule option type: expected one of ${KVS_STORE_TYPES.map((t) => `'${t}'`).join(', ')}, got ${show(type)}.`,
+      `Invalid KvsModule option type: expected one of ${KVS_STORE_TYPES.map((t) => `'${t}'`).join(', ')}, got ${describeValue(type)}.`,
     );
   }
   const own = type === 'memory' ? MEMORY_STORE_OPTIONS : REDIS_STORE_OPTIONS;

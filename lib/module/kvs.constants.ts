@@ -1,4 +1,4 @@
-import { describeValue as show } from '../shared/describe.js';
+import { describeValue } from '../shared/describe.js';
 import { KvsInvalidArgumentError } from '../store/index.js';
 
 /**
@@ -26,7 +26,7 @@ export function getKvsHostToken(name?: string): string {
 export function assertKvsName(name: unknown): asserts name is string | undefined {
   if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
     throw new KvsInvalidArgumentError(
-      `Invalid KvsModule name: expected a non-empty string such as 'sessions', or no name for the default store, got ${show(name)}.`,
+      `Invalid KvsModule name: expected a non-empty string such as 'sessions', or no name for the default store, got ${describeValue(name)}.`,
     );
   }
 }

@@ -1,6 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { KvsInvalidArgumentError, toInvalid, type KvsError } from '../kvs.errors.js';
-import { describeValue as describe } from '../../shared/describe.js';
+import { describeValue } from '../../shared/describe.js';
 import { assertKnownKeys, type OptionNames } from '../../shared/known-keys.js';
 import { toPrefix } from '../kvs.validation.js';
 import { parseRedisUrl, type RedisEndpoint } from './redis.url.js';
@@ -112,7 +112,7 @@ const DEFAULTS = { connectTimeout: 5000, commandTimeout: 2000, poolSize: 1 };
 export function resolveRedisConfig(options: RedisStoreOptions): RedisStoreConfig {
   if (typeof options !== 'object' || options === null) {
     throw new KvsInvalidArgumentError(
-      `Invalid Redis options: expected an object, got ${describe(options)}.`,
+      `Invalid Redis options: expected an object, got ${describeValue(options)}.`,
     );
   }
   assertKnownKeys('the Redis store options', options, REDIS_STORE_OPTIONS, toInvalid);
@@ -155,12 +155,12 @@ export function resolveRedisConfig(options: RedisStoreOptions): RedisStoreConfig
     poolSize > 64
   ) {
     throw new KvsInvalidArgumentError(
-      `Invalid poolSize: expected a whole number from 1 to 64, got ${describe(poolSize)}.`,
+      `Invalid poolSize: expected a whole number from 1 to 64, got ${describeValue(poolSize)}.`,
     );
   }
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw new KvsInvalidArgumentError(
-      `Invalid onError: expected a function, got ${describe(options.onError)}.`,
+      `Invalid onError: expected a function, got ${describeValue(options.onError)}.`,
     );
   }
   const common = { keyPrefix, connectTimeout, commandTimeout, poolSize, onError: options.onError };
@@ -201,7 +201,7 @@ export function resolveRedisConfig(options: RedisStoreOptions): RedisStoreConfig
 function positiveMs(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new KvsInvalidArgumentError(
-      `Invalid ${name}: expected a positive number of milliseconds, got ${describe(value)}.`,
+      `Invalid ${name}: expected a positive number of milliseconds, got ${describeValue(value)}.`,
     );
   }
   return Math.ceil(value);
@@ -306,7 +306,7 @@ function checkAddress(node: unknown, argument: string): RedisNodeAddress {
     !Number.isInteger(n.port)
   ) {
     throw new KvsInvalidArgumentError(
-      `Invalid ${argument}: expected { host: string, port: number }, got ${describe(node)}.`,
+      `Invalid ${argument}: expected { host: string, port: number }, got ${describeValue(node)}.`,
     );
   }
   return { host: n.host, port: n.port as number };

@@ -1,6 +1,6 @@
 import type { RedisOptions } from 'ioredis';
 import { KvsInvalidArgumentError } from '../kvs.errors.js';
-import { describeValue as describe } from '../../shared/describe.js';
+import { describeValue } from '../../shared/describe.js';
 
 /** A parsed Redis URL: ioredis options, a password-free description, and the secrets it holds. */
 export interface RedisEndpoint {
@@ -13,7 +13,7 @@ export interface RedisEndpoint {
 export function parseRedisUrl(url: unknown): RedisEndpoint {
   if (typeof url !== 'string' || url.length === 0) {
     throw new KvsInvalidArgumentError(
-      `Invalid url: expected a Redis URL such as redis://localhost:6379, got ${describe(url)}.`,
+      `Invalid url: expected a Redis URL such as redis://localhost:6379, got ${describeValue(url)}.`,
     );
   }
   if (url.startsWith('/')) return { options: { path: url }, target: `unix:${url}`, secrets: [] };
