@@ -1,4 +1,6 @@
 import { KvsInvalidArgumentError, type KvsStore } from '../store/index.js';
+import { assertKnownKeys, type OptionNames } from '../shared/known-keys.js';
+import { toInvalid } from '../store/kvs.errors.js';
 
 /** A flag's value: anything JSON can hold. */
 export type FlagValue =
@@ -27,6 +29,15 @@ interface Cached {
   /** The `#writes` count when `set` or `reset` stored this value; 0 for a value read. */
   written: number;
 }
+
+/** Option names of FeatureFlags, checked at runtime. */
+const FLAG_OPTIONS: OptionNames<FeatureFlagsOptions<Record<string, FlagValue>>> = {
+  defaults: true,
+  prefix: true,
+  refreshMs: true,
+  timeout: true,
+  clock: true,
+};
 
 /**
  * Feature flags that change without a restart: values live in the store, and each process reads
@@ -60,6 +71,7 @@ export class FeatureFlags<F extends Record<string, FlagValue> = Record<string, F
         'FeatureFlags needs `defaults`: every flag with its default value.',
       );
     }
+    assertKnownKeys('the FeatureFlags options', options, FLAG_OPTIONS, toInvalid);
     this.#store = store;
     this.#defaults = options.defaults;
     this.#prefix = options.prefix ?? 'flag:';

@@ -2,6 +2,8 @@ import { Catch, HttpStatus, Logger, Optional, type ArgumentsHost } from '@nestjs
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import { isKvsError, KvsInvalidArgumentError } from '../store/index.js';
 import { ThrottledLog } from '../shared/throttled-log.js';
+import { assertKnownKeys, type OptionNames } from '../shared/known-keys.js';
+import { toInvalid } from '../store/kvs.errors.js';
 
 /** Options of {@link KvsExceptionFilter}. */
 export interface KvsExceptionFilterOptions {
@@ -18,6 +20,9 @@ const UNAVAILABLE = {
   message: 'The service is temporarily unavailable; try again shortly.',
   error: 'Service Unavailable',
 } as const;
+
+/** Option names of KvsExceptionFilter, checked at runtime. */
+const FILTER_OPTIONS: OptionNames<KvsExceptionFilterOptions> = { retryAfterSeconds: true };
 
 /**
  * Answers 503 Service Unavailable, with `Retry-After`, when a route fails because the store is
@@ -42,6 +47,9 @@ export class KvsExceptionFilter extends BaseExceptionFilter {
   ) {
     super();
     this.httpAdapterHost = adapterHost;
+    if (options !== undefined) {
+      assertKnownKeys('the KvsExceptionFilter options', options, FILTER_OPTIONS, toInvalid);
+    }
     const seconds = options?.retryAfterSeconds ?? 5;
     if (!Number.isSafeInteger(seconds) || seconds < 0) {
       throw new KvsInvalidArgumentError(

@@ -38,7 +38,10 @@ function printable(key: string): string {
   return key.length <= 40 ? key : describeValue(key);
 }
 
-/** The known name closest to `key`: the same ignoring case, or at most a third of it edited. */
+/**
+ * The known name closest to `key`: the same ignoring case, at most a third of it edited, or one
+ * that starts with it (or it with one).
+ */
 export function closest(key: string, names: readonly string[]): string | undefined {
   const lower = key.toLowerCase();
   let best: string | undefined;
@@ -51,7 +54,12 @@ export function closest(key: string, names: readonly string[]): string | undefin
       bestDistance = d;
     }
   }
-  return best;
+  if (best !== undefined || lower.length < 3) return best;
+  // A shortened or lengthened name: 'ttl' for 'ttlMs', 'retryAfter' for 'retryAfterSeconds'.
+  return names.find((name) => {
+    const n = name.toLowerCase();
+    return n.startsWith(lower) || lower.startsWith(n);
+  });
 }
 
 /** Edit distance with adjacent transpositions (optimal string alignment). */

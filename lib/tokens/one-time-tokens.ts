@@ -5,6 +5,8 @@ import {
   type KvsCodec,
   type KvsStore,
 } from '../store/index.js';
+import { assertKnownKeys, type OptionNames } from '../shared/known-keys.js';
+import { toInvalid } from '../store/kvs.errors.js';
 
 /** Options of {@link OneTimeTokens}. */
 export interface OneTimeTokensOptions<T> {
@@ -19,6 +21,13 @@ export interface OneTimeTokensOptions<T> {
 /** 32 random bytes, base64url: 43 characters. */
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
+/** Option names of OneTimeTokens, checked at runtime. */
+const TOKEN_OPTIONS: OptionNames<OneTimeTokensOptions<unknown>> = {
+  prefix: true,
+  ttlMs: true,
+  codec: true,
+};
+
 /**
  * Tokens accepted exactly once, such as OAuth `state`: `issue` stores a payload under a random
  * token with a TTL, and `consume` gets and deletes it in one atomic step, so of any number of
@@ -31,6 +40,7 @@ export class OneTimeTokens<T = unknown> {
   readonly #codec: KvsCodec<T>;
 
   constructor(store: KvsStore, options: OneTimeTokensOptions<T> = {}) {
+    assertKnownKeys('the OneTimeTokens options', options, TOKEN_OPTIONS, toInvalid);
     this.#store = store;
     this.#prefix = options.prefix ?? 'ott:';
     this.#ttlMs = options.ttlMs ?? 10 * 60 * 1000;

@@ -10,6 +10,8 @@ import {
   type KvsKeyvCapabilities,
 } from './kvs-keyv.contract.js';
 import { toStoreKey } from './kvs-keyv.keys.js';
+import { assertKnownKeys, type OptionNames } from '../../shared/known-keys.js';
+import { toInvalid } from '../../store/kvs.errors.js';
 
 /** Options of {@link KvsKeyvAdapter}. */
 export interface KvsKeyvAdapterOptions {
@@ -48,6 +50,9 @@ export interface KvsKeyvEntry {
 /** Keys read or deleted per round trip by `iterator` and `clear`. */
 const BATCH = 200;
 
+/** Option names of KvsKeyvAdapter, checked at runtime. */
+const ADAPTER_OPTIONS: OptionNames<KvsKeyvAdapterOptions> = { prefix: true, keyv: true };
+
 /**
  * A Keyv storage adapter on a nestjs-kvs store, so Keyv, cache-manager and @nestjs/cache-manager
  * can keep their cache in Redis (standalone, Cluster, Sentinel) or memory. Serves Keyv 5 and
@@ -70,6 +75,7 @@ export class KvsKeyvAdapter extends EventEmitter {
   constructor(store: KvsStore, options: KvsKeyvAdapterOptions = {}) {
     super();
     assertKvsStore(store, 'KvsKeyvAdapter');
+    assertKnownKeys('the KvsKeyvAdapter options', options, ADAPTER_OPTIONS, toInvalid);
     const { prefix = 'keyv:' } = options;
     if (typeof prefix !== 'string') {
       throw new KvsInvalidArgumentError(

@@ -1,6 +1,8 @@
 import type { SessionData } from 'express-session';
 import { describeValue } from '../../shared/describe.js';
 import { KvsInvalidArgumentError, MAX_TTL_MS } from '../../store/index.js';
+import { assertKnownKeys, type OptionNames } from '../../shared/known-keys.js';
+import { toInvalid } from '../../store/kvs.errors.js';
 
 /** Turns a session into text and back; JSON by default. */
 export interface SessionSerializer {
@@ -41,8 +43,17 @@ const ONE_DAY = 24 * 60 * 60 * 1000;
 /** Sub-prefix of the per-user index keys, inside the session prefix so `clear()` removes them too. */
 export const USER_INDEX = 'by-user:';
 
+/** Option names of KvsSessionStore, checked at runtime. */
+const SESSION_OPTIONS: OptionNames<KvsSessionStoreOptions> = {
+  prefix: true,
+  ttl: true,
+  serializer: true,
+  userId: true,
+};
+
 /** Checks the options up front and applies the defaults. Throws `KvsInvalidArgumentError`. */
 export function resolveSessionOptions(options: KvsSessionStoreOptions): ResolvedSessionOptions {
+  assertKnownKeys('the KvsSessionStore options', options, SESSION_OPTIONS, toInvalid);
   const { prefix = 'sess:', ttl = ONE_DAY, serializer = JSON, userId } = options;
   if (typeof prefix !== 'string') {
     throw new KvsInvalidArgumentError(

@@ -5,6 +5,8 @@ import { getKvsToken } from '../../module/index.js';
 import { describeValue } from '../../shared/describe.js';
 import { withTimeout } from '../../shared/timeout.js';
 import { KvsInvalidArgumentError, type KvsStore } from '../../store/index.js';
+import { assertKnownKeys, type OptionNames } from '../../shared/known-keys.js';
+import { toInvalid } from '../../store/kvs.errors.js';
 
 /** Options of {@link KvsHealthIndicator.isHealthy}. */
 export interface KvsHealthCheckOptions {
@@ -16,6 +18,9 @@ export interface KvsHealthCheckOptions {
    */
   store?: string | KvsStore;
 }
+
+/** Option names of KvsHealthIndicator.isHealthy, checked at runtime. */
+const CHECK_OPTIONS: OptionNames<KvsHealthCheckOptions> = { timeout: true, store: true };
 
 /**
  * A @nestjs/terminus health indicator for nestjs-kvs stores: pings the store and reports it `up`
@@ -39,6 +44,7 @@ export class KvsHealthIndicator {
     key: Key,
     options: KvsHealthCheckOptions = {},
   ): Promise<HealthIndicatorResult<Key>> {
+    assertKnownKeys('the KvsHealthIndicator.isHealthy options', options, CHECK_OPTIONS, toInvalid);
     const { timeout = 1000 } = options;
     if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
       throw new KvsInvalidArgumentError(

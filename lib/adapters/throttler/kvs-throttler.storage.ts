@@ -11,6 +11,8 @@ import {
 import { MemoryThrottles } from './throttler.memory.js';
 import type { ThrottlerRecord } from './throttler.record.js';
 import { THROTTLE } from './throttler.script.js';
+import { assertKnownKeys, type OptionNames } from '../../shared/known-keys.js';
+import { toInvalid } from '../../store/kvs.errors.js';
 
 /** Options of {@link KvsThrottlerStorage}. */
 export interface KvsThrottlerStorageOptions {
@@ -24,6 +26,13 @@ export interface KvsThrottlerStorageOptions {
   /** Memory only: most keys tracked; past it the least recently used is forgotten. Default 100000. */
   maxKeys?: number;
 }
+
+/** Option names of KvsThrottlerStorage, checked at runtime. */
+const STORAGE_OPTIONS: OptionNames<KvsThrottlerStorageOptions> = {
+  prefix: true,
+  clock: true,
+  maxKeys: true,
+};
 
 /**
  * @nestjs/throttler's `ThrottlerStorage` on a nestjs-kvs store, with throttler's own semantics
@@ -40,6 +49,7 @@ export class KvsThrottlerStorage implements ThrottlerStorage {
   /** `store`: a Redis or memory store, e.g. `app.get(KVS_STORE)`. */
   constructor(store: KvsStore, options: KvsThrottlerStorageOptions = {}) {
     assertKvsStore(store, 'KvsThrottlerStorage');
+    assertKnownKeys('the KvsThrottlerStorage options', options, STORAGE_OPTIONS, toInvalid);
     const { prefix = 'throttler:', clock, maxKeys = 100_000 } = options;
     if (typeof prefix !== 'string') {
       throw new KvsInvalidArgumentError(
