@@ -367,7 +367,7 @@ export function checkCacheableOptions<A extends unknown[], R>(
   checkKeyOption(where, 'key', options.key);
   checkFunction(where, 'condition', options.condition);
   checkFunction(where, 'unless', options.unless);
-  return { ...checked } as StoredMethodOptions;
+  return { ...checked };
 }
 
 /** Checks the options of `@CachePut()`: like `@Cacheable()`'s, with `key` required. */
@@ -382,7 +382,7 @@ export function checkCachePutOptions<A extends unknown[], R>(
   checkKeyOption(where, 'key', options.key);
   checkFunction(where, 'condition', options.condition);
   checkFunction(where, 'unless', options.unless);
-  return { ...checked } as StoredMethodOptions;
+  return { ...checked };
 }
 
 /** Checks the options of `@CacheEvict()`: exactly one target, then each option. */
