@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { cacheMessages } from './cache.messages.js';
-import type { KvsCacheLoadOptions } from './cache.options.js';
+import type { CheckedLoadOptions } from './cache.options.js';
 import { cachedMethodOf } from './decorators/cache-method.decorator.js';
 import { CACHE_RUNTIME, KvsCacheRuntime, type CachedMethod } from './engine/cache.runtime.js';
 
@@ -39,11 +39,11 @@ export class KvsCacheExplorer implements OnModuleInit {
     }
   }
 
-  #cachedMethods(instance: object): CachedMethod<KvsCacheLoadOptions>[] {
-    const found: CachedMethod<KvsCacheLoadOptions>[] = [];
+  #cachedMethods(instance: object): CachedMethod<CheckedLoadOptions>[] {
+    const found: CachedMethod<CheckedLoadOptions>[] = [];
     for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance) as object)) {
       const method = cachedMethodOf((instance as Record<string, unknown>)[name]);
-      if (method !== undefined) found.push(method as CachedMethod<KvsCacheLoadOptions>);
+      if (method !== undefined) found.push(method as CachedMethod<CheckedLoadOptions>);
     }
     return found;
   }

@@ -1,27 +1,34 @@
 import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { describeValue } from '../shared/describe.js';
+import { toMilliseconds, warnShortDuration, type Duration } from '../shared/duration.js';
+import { assertKnownKeys, type OptionNames } from '../shared/known-keys.js';
 import type { LogSink } from '../shared/throttled-log.js';
-import { KvsInvalidArgumentError, type KvsCodec } from '../store/index.js';
+import { KvsInvalidArgumentError, MAX_TTL_MS, type KvsCodec } from '../store/index.js';
+import { MEMORY_STORE_OPTIONS } from '../store/memory/memory.store.js';
+import { REDIS_STORE_OPTIONS } from '../store/redis/redis.options.js';
 import { taggedJsonCodec } from './entry/cache.codec.js';
 
 /**
  * Every option of the cache, and every check of them: the module's (`forRoot`), the per-method
  * and per-call overrides (decorators, `KvsCache`), and what each must be. A check throws
- * `KvsInvalidArgumentError` naming the option and the fix. Every duration is in milliseconds.
+ * `KvsInvalidArgumentError` naming the option and the fix; an unknown key is one too, with a
+ * "did you mean". Every duration is a number of milliseconds or a string such as `'30s'`, `'5m'`,
+ * `'1h'`, `'1d'`, resolved to milliseconds once, when the options are checked.
  */
 
-/** Options of `KvsCacheModule.forRoot()`. Every duration is in milliseconds. */
+/** Options of `KvsCacheModule.forRoot()`. Every duration: milliseconds, or `'30s'`, `'5m'`, `'1h'`... */
 export interface KvsCacheModuleOptions {
   /** The KvsModule store to cache in (its `name`); the default store when omitted. */
   store?: string;
   /** Prefix of every cache key (`<namespace>:<key>`), so evictions never touch other data. Default `'cache'`. */
   namespace?: string;
-  /** How long an entry stays fresh. Default 60_000; 0 = until evicted. */
-  ttl?: number;
+  /** How long an entry stays fresh: ms or `'1m'`. Default 60_000; 0 = until evicted. A number under 1000 warns once (write `'500ms'` when you mean it). */
+  ttl?: Duration;
   /** Stale-while-revalidate: for this long after `ttl`, a stale entry is served while one background call refreshes it. Default 0 (off). */
-  staleTtl?: number;
+  staleTtl?: Duration;
   /** The most any single store step may take before the call goes on without the cache. Default 150. */
-  timeout?: number;
+  timeout?: Duration;
   /** Cache `null` and `undefined` results (a hit, distinct from a miss). Default true. */
   cacheNull?: boolean;
   /** Turns values into bytes and back. Default {@link taggedJsonCodec}. */
@@ -29,11 +36,11 @@ export interface KvsCacheModuleOptions {
   /** Default of `lock` on `@Cacheable` and `wrap`: compute a miss once across app instances. Default false. */
   lock?: boolean;
   /** How long a lock holds before it expires by itself (a crashed holder). Default 10_000. */
-  lockTtl?: number;
-  /** How long callers wait for a lock holder's value before computing it themselves. Default 10_000. */
-  lockWait?: number;
+  lockTtl?: Duration;
+  /** How long callers wait for a lock holder's value before computing it themselves. Default `lockTtl`. */
+  lockWait?: Duration;
   /** Minimum time between two log lines of the same cause (e.g. "Redis unreachable"). Default 10_000. */
-  logInterval?: number;
+  logInterval?: Duration;
   /** Where warnings go. Default: Nest's `Logger` with the context `KvsCache`. */
   logger?: LogSink;
   /** Wall clock in epoch ms, for stale-while-revalidate. Default `Date.now`; inject one in tests. */
@@ -52,25 +59,38 @@ export interface KvsCacheOptionsFactory {
   createKvsCacheOptions(): Promise<KvsCacheModuleOptions> | KvsCacheModuleOptions;
 }
 
-/** The options with every default filled in. */
-export type CacheSettings = Required<Omit<KvsCacheModuleOptions, 'store' | 'logger'>> &
-  Pick<KvsCacheModuleOptions, 'store' | 'logger'>;
+/** The options with every default filled in, every duration in milliseconds. */
+export interface CacheSettings {
+  store: string | undefined;
+  namespace: string;
+  ttl: number;
+  staleTtl: number;
+  timeout: number;
+  cacheNull: boolean;
+  codec: KvsCodec<unknown>;
+  lock: boolean;
+  lockTtl: number;
+  lockWait: number;
+  logInterval: number;
+  logger: LogSink | undefined;
+  clock: () => number;
+}
 
 /**
- * Per-method (and per-call) overrides of the module's options. Every duration is in
- * milliseconds; what is omitted comes from `KvsCacheModule.forRoot()`.
+ * Per-method (and per-call) overrides of the module's options. Every duration: milliseconds, or a
+ * string such as `'30s'`; what is omitted comes from `KvsCacheModule.forRoot()`.
  */
 export interface KvsCacheEntryOptions {
-  /** How long an entry stays fresh; 0 = until evicted. */
-  ttl?: number;
+  /** How long an entry stays fresh: ms or `'5m'`; 0 = until evicted. A number under 1000 warns once. */
+  ttl?: Duration;
   /** Serve a stale entry for this long after `ttl` while one background call refreshes it. */
-  staleTtl?: number;
+  staleTtl?: Duration;
   /** The namespace (key prefix) of the entry, instead of the module's. */
   namespace?: string;
   /** The KvsModule store (its `name`), instead of the module's. */
   store?: string;
   /** The most any single store step may take before the call goes on without the cache. */
-  timeout?: number;
+  timeout?: Duration;
   /** Cache `null` and `undefined` results (a hit, distinct from a miss). */
   cacheNull?: boolean;
 }
@@ -135,23 +155,33 @@ export interface CacheEvictOptions<A extends unknown[] = never[]> {
   namespace?: string;
   /** The KvsModule store (its `name`), instead of the module's. */
   store?: string;
-  /** The most a single store step may take. */
-  timeout?: number;
+  /** The most a single store step may take: ms or `'1s'`. */
+  timeout?: Duration;
 }
 
 /** A key option as the runtime sees it, with the method's argument types erased. */
 export type KeyOption<K> = K | ((...args: unknown[]) => K);
 type Predicate = (...args: unknown[]) => boolean;
 
+/** Per-method or per-call overrides as checked: every duration in milliseconds. */
+export interface CheckedLoadOptions extends Omit<
+  KvsCacheLoadOptions,
+  'ttl' | 'staleTtl' | 'timeout'
+> {
+  ttl?: number;
+  staleTtl?: number;
+  timeout?: number;
+}
+
 /** `@Cacheable` and `@CachePut` options as checked and stored, argument types erased. */
-export interface StoredMethodOptions extends KvsCacheLoadOptions {
+export interface StoredMethodOptions extends CheckedLoadOptions {
   key?: KeyOption<string>;
   condition?: Predicate;
   unless?: (result: unknown, ...args: unknown[]) => boolean;
 }
 
 /** `@CacheEvict` options as checked and stored, argument types erased. */
-export interface EvictMethodOptions extends KvsCacheLoadOptions {
+export interface EvictMethodOptions extends CheckedLoadOptions {
   key?: KeyOption<string | readonly string[]>;
   prefix?: KeyOption<string>;
   allEntries?: boolean;
@@ -160,14 +190,88 @@ export interface EvictMethodOptions extends KvsCacheLoadOptions {
 }
 
 const MODULE = 'KvsCacheModule';
+const logger = new Logger('KvsCache');
 
-/** Checks the module's options and fills in the defaults. */
+const MODULE_KEYS: OptionNames<KvsCacheModuleOptions> = {
+  store: true,
+  namespace: true,
+  ttl: true,
+  staleTtl: true,
+  timeout: true,
+  cacheNull: true,
+  codec: true,
+  lock: true,
+  lockTtl: true,
+  lockWait: true,
+  logInterval: true,
+  logger: true,
+  clock: true,
+};
+const TARGET_KEYS: OptionNames<KvsCacheTarget> = { namespace: true, store: true, timeout: true };
+const ENTRY_KEYS: OptionNames<KvsCacheEntryOptions> = {
+  ...TARGET_KEYS,
+  ttl: true,
+  staleTtl: true,
+  cacheNull: true,
+};
+const LOAD_KEYS: OptionNames<KvsCacheLoadOptions> = { ...ENTRY_KEYS, lock: true };
+const WRAP_KEYS: OptionNames<KvsCacheWrapOptions<unknown>> = { ...LOAD_KEYS, unless: true };
+const PUT_KEYS: OptionNames<CachePutOptions> = {
+  ...ENTRY_KEYS,
+  key: true,
+  condition: true,
+  unless: true,
+};
+const CACHEABLE_KEYS: OptionNames<CacheableOptions> = { ...PUT_KEYS, lock: true };
+const EVICT_KEYS: OptionNames<CacheEvictOptions> = {
+  ...TARGET_KEYS,
+  key: true,
+  prefix: true,
+  allEntries: true,
+  beforeInvocation: true,
+  condition: true,
+};
+
+/** Which options object each option name belongs to, for the hint of a misplaced option. */
+const OWNERS: readonly (readonly [string, Readonly<Record<string, true>>])[] = [
+  [`the ${MODULE} options`, MODULE_KEYS],
+  ['@Cacheable()', CACHEABLE_KEYS],
+  ['@CachePut()', PUT_KEYS],
+  ['@CacheEvict()', EVICT_KEYS],
+  ['KvsCache.wrap()', WRAP_KEYS],
+  [
+    'KvsModule.forRoot() (the store)',
+    { ...MEMORY_STORE_OPTIONS, ...REDIS_STORE_OPTIONS, type: true },
+  ],
+];
+
+/**
+ * Checks that `options` has only the keys of `known`; an unknown key is an error naming the
+ * closest known one, or the options object it belongs to (`lockTtl` on `@Cacheable()`).
+ */
+function assertKeys(where: string, options: object, known: Readonly<Record<string, true>>): void {
+  const label = where.startsWith('the ') ? where : `the ${where} options`;
+  assertKnownKeys(
+    label,
+    options,
+    known,
+    (m) => new KvsInvalidArgumentError(m),
+    (key) => {
+      const owners = OWNERS.filter(([, keys]) => Object.hasOwn(keys, key)).map(([name]) => name);
+      if (owners.length === 0) return undefined;
+      return `'${key}' is an option of ${owners.join(', ')}, not of ${label}.`;
+    },
+  );
+}
+
+/** Checks the module's options and fills in the defaults; durations become milliseconds. */
 export function resolveCacheSettings(options: unknown): CacheSettings {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new KvsInvalidArgumentError(
-      `Invalid ${MODULE} options: expected an object such as { ttl: 60_000 }, got ${describeValue(options)}.`,
+      `Invalid ${MODULE} options: expected an object such as { ttl: '1m' }, got ${describeValue(options)}.`,
     );
   }
+  assertKeys(`the ${MODULE} options`, options, MODULE_KEYS);
   const o = options as KvsCacheModuleOptions;
   const codec = o.codec ?? taggedJsonCodec;
   if (typeof codec.encode !== 'function' || typeof codec.decode !== 'function') {
@@ -180,13 +284,13 @@ export function resolveCacheSettings(options: unknown): CacheSettings {
       `Invalid ${MODULE} option logger: expected an object with warn(message), such as new Logger('Cache').`,
     );
   }
-  const lockTtl = checkMs(MODULE, 'lockTtl', o.lockTtl, 1) ?? 10_000;
+  const lockTtl = checkTtl(MODULE, 'lockTtl', o.lockTtl, 1) ?? 10_000;
   const settings: CacheSettings = {
     store: checkName(MODULE, 'store', o.store),
     namespace: checkName(MODULE, 'namespace', o.namespace) ?? 'cache',
-    ttl: checkMs(MODULE, 'ttl', o.ttl) ?? 60_000,
-    staleTtl: checkMs(MODULE, 'staleTtl', o.staleTtl) ?? 0,
-    timeout: checkMs(MODULE, 'timeout', o.timeout, 1) ?? 150,
+    ttl: checkTtl(MODULE, 'ttl', o.ttl) ?? 60_000,
+    staleTtl: checkTtl(MODULE, 'staleTtl', o.staleTtl) ?? 0,
+    timeout: checkTimeout(MODULE, o.timeout) ?? 150,
     cacheNull: checkFlag(MODULE, 'cacheNull', o.cacheNull) ?? true,
     codec,
     lock: checkFlag(MODULE, 'lock', o.lock) ?? false,
@@ -197,46 +301,73 @@ export function resolveCacheSettings(options: unknown): CacheSettings {
     clock: checkFunction(MODULE, 'clock', o.clock) ?? Date.now,
   };
   assertStaleTtl(MODULE, settings.ttl, settings.staleTtl);
+  if (settings.lock && settings.lockWait === 0) {
+    throw new KvsInvalidArgumentError(
+      `Invalid ${MODULE} options: lock: true with lockWait 0 makes every caller compute a miss itself, as without a lock. Give lockWait a duration (default: lockTtl), or drop lock.`,
+    );
+  }
+  warnShortDuration(`A ${MODULE} ttl`, o.ttl, o.logger ?? logger);
   return settings;
 }
 
-/** A stale period needs a fresh period before it: `staleTtl` without a `ttl` is a mistake. */
+/**
+ * A stale period needs a fresh period before it: `staleTtl` without a `ttl` is a mistake. The
+ * store keeps an entry for `ttl + staleTtl`, which must fit the store's limit.
+ */
 export function assertStaleTtl(where: string, ttl: number, staleTtl: number): void {
   if (staleTtl > 0 && ttl === 0) {
     throw new KvsInvalidArgumentError(
       `Invalid ${where} options: staleTtl ${staleTtl} needs a ttl > 0 (an entry that never expires never goes stale).`,
     );
   }
+  if (ttl + staleTtl > MAX_TTL_MS) {
+    throw new KvsInvalidArgumentError(
+      `Invalid ${where} options: ttl + staleTtl (${ttl} + ${staleTtl} ms) is longer than the store's limit of ${MAX_TTL_MS} ms (100 years). Shorten them, or use ttl 0 for an entry that stays until evicted.`,
+    );
+  }
 }
 
-/** Checks per-method/per-call overrides. */
-export function checkEntryOptions(where: string, options: unknown): KvsCacheLoadOptions {
+/**
+ * Checks per-method/per-call overrides against the options `known` in `where` (default: those of
+ * `KvsCache.wrap`); returns them with every duration in milliseconds (the same object when no
+ * duration was a string).
+ */
+export function checkEntryOptions(
+  where: string,
+  options: unknown,
+  known: Readonly<Record<string, true>> = WRAP_KEYS,
+): CheckedLoadOptions {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    return reject(where, 'argument', 'an options object such as { ttl: 60_000 }', options);
+    return reject(where, 'argument', "an options object such as { ttl: '1m' }", options);
   }
+  assertKeys(where, options, known);
   const o = options as KvsCacheLoadOptions;
-  checkMs(where, 'ttl', o.ttl);
-  checkMs(where, 'staleTtl', o.staleTtl);
-  checkMs(where, 'timeout', o.timeout, 1);
+  const ttl = checkTtl(where, 'ttl', o.ttl);
+  const staleTtl = checkTtl(where, 'staleTtl', o.staleTtl);
+  const timeout = checkTimeout(where, o.timeout);
   checkName(where, 'namespace', o.namespace);
   checkName(where, 'store', o.store);
   checkFlag(where, 'cacheNull', o.cacheNull);
   checkFlag(where, 'lock', o.lock);
-  if (o.ttl !== undefined && o.staleTtl !== undefined) assertStaleTtl(where, o.ttl, o.staleTtl);
-  return o;
+  if (ttl !== undefined && staleTtl !== undefined) assertStaleTtl(where, ttl, staleTtl);
+  warnShortDuration(`A ${where} ttl`, o.ttl, logger);
+  if (ttl === o.ttl && staleTtl === o.staleTtl && timeout === o.timeout) {
+    return o as CheckedLoadOptions;
+  }
+  return { ...o, ttl, staleTtl, timeout };
 }
 
-/** Checks the options of `@Cacheable()`. */
+/** Checks the options of `@Cacheable()`; durations become milliseconds. */
 export function checkCacheableOptions<A extends unknown[], R>(
   options: CacheableOptions<A, R>,
 ): StoredMethodOptions {
   const where = '@Cacheable()';
-  checkEntryOptions(where, options);
+  const checked = checkEntryOptions(where, options, CACHEABLE_KEYS);
   checkKeyOption(where, 'key', options.key);
   checkFunction(where, 'condition', options.condition);
   checkFunction(where, 'unless', options.unless);
-  return { ...options } as StoredMethodOptions;
+  return { ...checked };
 }
 
 /** Checks the options of `@CachePut()`: like `@Cacheable()`'s, with `key` required. */
@@ -244,14 +375,14 @@ export function checkCachePutOptions<A extends unknown[], R>(
   options: CachePutOptions<A, R>,
 ): StoredMethodOptions {
   const where = '@CachePut()';
-  checkEntryOptions(where, options);
+  const checked = checkEntryOptions(where, options, PUT_KEYS);
   if (options.key === undefined) {
     reject(where, 'key', 'a key or a function of the arguments (the entry to store)', options.key);
   }
   checkKeyOption(where, 'key', options.key);
   checkFunction(where, 'condition', options.condition);
   checkFunction(where, 'unless', options.unless);
-  return { ...options } as StoredMethodOptions;
+  return { ...checked };
 }
 
 /** Checks the options of `@CacheEvict()`: exactly one target, then each option. */
@@ -264,6 +395,7 @@ export function checkCacheEvictOptions<A extends unknown[]>(
       `${where} needs options: { key }, { prefix } or { allEntries: true }.`,
     );
   }
+  assertKeys(where, options, EVICT_KEYS);
   const targets = (['key', 'prefix', 'allEntries'] as const).filter(
     (k) => options[k] !== undefined && options[k] !== false,
   );
@@ -279,9 +411,16 @@ export function checkCacheEvictOptions<A extends unknown[]>(
   checkFunction(where, 'condition', options.condition);
   checkName(where, 'namespace', options.namespace);
   checkName(where, 'store', options.store);
-  checkMs(where, 'timeout', options.timeout, 1);
-  return { ...options } as EvictMethodOptions;
+  const timeout = checkTimeout(where, options.timeout);
+  return { ...options, timeout } as EvictMethodOptions;
 }
+
+/** The options each `KvsCache` method takes, for {@link checkEntryOptions}. */
+export const KVS_CACHE_METHOD_KEYS = {
+  wrap: WRAP_KEYS,
+  set: ENTRY_KEYS,
+  target: TARGET_KEYS,
+} as const;
 
 /** Checks a relative key given at call time. */
 export function checkKey(where: string, key: unknown): string {
@@ -306,14 +445,56 @@ function reject(where: string, option: string, expected: string, got: unknown): 
   );
 }
 
-/** A duration in ms: a finite number >= `min` (undefined passes through). */
+/** Parsed duration strings: call-time options (`wrap`) repeat the same few. */
+const parsed = new Map<string, number | undefined>();
+
+/** A duration in ms: a finite number >= `min`, or a string such as '5m' (undefined passes through). */
 function checkMs(where: string, option: string, value: unknown, min = 0): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    const floor = min === 0 ? '>= 0' : `>= ${min}`;
-    return reject(where, option, `a finite number of milliseconds ${floor}`, value);
+  let ms: number | undefined;
+  if (typeof value === 'string') {
+    ms = parsed.get(value);
+    if (ms === undefined && !parsed.has(value)) {
+      ms = toMilliseconds(value);
+      if (parsed.size < 256) parsed.set(value, ms);
+    }
+  } else {
+    ms = toMilliseconds(value);
   }
-  return value;
+  if (ms === undefined || !Number.isFinite(ms) || ms < min) {
+    return reject(
+      where,
+      option,
+      `a duration >= ${min}, as milliseconds (60000) or a string such as '30s', '5m', '1h' or '1d'`,
+      value,
+    );
+  }
+  return ms;
+}
+
+/** A duration the store keeps a key for: at most {@link MAX_TTL_MS}. */
+function checkTtl(where: string, option: string, value: unknown, min = 0): number | undefined {
+  const ms = checkMs(where, option, value, min);
+  if (ms !== undefined && ms > MAX_TTL_MS) {
+    throw new KvsInvalidArgumentError(
+      `Invalid ${where} option ${option}: ${ms} ms is longer than the store's limit of ${MAX_TTL_MS} ms (100 years). Use 0 for an entry that stays until evicted.`,
+    );
+  }
+  return ms;
+}
+
+/** The longest timer Node.js keeps (a longer one fires at once). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** A store step's timeout: >= 1 ms, and short enough for a timer. */
+function checkTimeout(where: string, value: unknown): number | undefined {
+  const ms = checkMs(where, 'timeout', value, 1);
+  if (ms !== undefined && ms > MAX_TIMEOUT_MS) {
+    throw new KvsInvalidArgumentError(
+      `Invalid ${where} option timeout: ${ms} ms is longer than a timer can wait (${MAX_TIMEOUT_MS} ms, about 24 days); a store step needs seconds at most, e.g. '1s'.`,
+    );
+  }
+  return ms;
 }
 
 /** A non-empty string (undefined passes through). */

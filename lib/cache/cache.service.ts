@@ -3,6 +3,7 @@ import {
   checkEntryOptions,
   checkFunction,
   checkKey,
+  KVS_CACHE_METHOD_KEYS as KEYS,
   type KvsCacheEntryOptions,
   type KvsCacheLoadOptions,
   type KvsCacheTarget,
@@ -33,7 +34,7 @@ export class KvsCache {
     checkKey('KvsCache.wrap()', key);
     checkFunction('KvsCache.wrap()', 'fn', fn);
     if (!this.runtime.active) return fn();
-    const plan = this.#plan('KvsCache.wrap()', options);
+    const plan = this.#plan('KvsCache.wrap()', options, KEYS.wrap);
     checkFunction('KvsCache.wrap()', 'unless', options?.unless);
     return this.runtime.engine.cached(plan, key, {
       compute: async () => fn(),
@@ -43,22 +44,19 @@ export class KvsCache {
 
   /** The cached value of `key`, or `undefined` on a miss (and for a cached `undefined`; see `lookup`). */
   async get<T>(key: string, options?: KvsCacheTarget): Promise<T | undefined> {
-    return (await this.lookup<T>(key, options))?.value;
+    return (await this.#lookup<T>('KvsCache.get()', key, options))?.value;
   }
 
   /** `{ value }` when `key` is cached (even as `null` or `undefined`), `undefined` on a miss. */
-  async lookup<T>(key: string, options?: KvsCacheTarget): Promise<{ value: T } | undefined> {
-    checkKey('KvsCache.lookup()', key);
-    if (!this.runtime.active) return undefined;
-    const plan = this.#plan('KvsCache.lookup()', options);
-    return (await this.runtime.engine.lookup(plan, key)) as { value: T } | undefined;
+  lookup<T>(key: string, options?: KvsCacheTarget): Promise<{ value: T } | undefined> {
+    return this.#lookup('KvsCache.lookup()', key, options);
   }
 
   /** Stores `value` under `key`; resolves true when it was written. */
   async set<T>(key: string, value: T, options?: KvsCacheEntryOptions): Promise<boolean> {
     checkKey('KvsCache.set()', key);
     if (!this.runtime.active) return false;
-    return this.runtime.writer.put(this.#plan('KvsCache.set()', options), key, value);
+    return this.runtime.writer.put(this.#plan('KvsCache.set()', options, KEYS.set), key, value);
   }
 
   /** Removes one or several keys; resolves with how many existed. */
@@ -94,8 +92,26 @@ export class KvsCache {
     this.runtime.stats.reset();
   }
 
-  /** `where` also names the caller in log lines (one name per method keeps the log's causes few). */
-  #plan(where: string, options: KvsCacheLoadOptions | undefined): CachePlan {
-    return this.runtime.plan(checkEntryOptions(where, options), where);
+  async #lookup<T>(
+    where: string,
+    key: string,
+    options: KvsCacheTarget | undefined,
+  ): Promise<{ value: T } | undefined> {
+    checkKey(where, key);
+    if (!this.runtime.active) return undefined;
+    const plan = this.#plan(where, options);
+    return (await this.runtime.engine.lookup(plan, key)) as { value: T } | undefined;
+  }
+
+  /**
+   * `where` also names the caller in log lines (one name per method keeps the log's causes few);
+   * `known` lists the options it takes (default: a target's namespace, store and timeout).
+   */
+  #plan(
+    where: string,
+    options: KvsCacheLoadOptions | undefined,
+    known: Readonly<Record<string, true>> = KEYS.target,
+  ): CachePlan {
+    return this.runtime.plan(checkEntryOptions(where, options, known), where);
   }
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { describeValue } from '../shared/describe.js';
-import { toMilliseconds } from '../shared/duration.js';
+import { toMilliseconds, warnShortDuration } from '../shared/duration.js';
 import { assertKnownKeys, type OptionNames } from '../shared/known-keys.js';
 import { KvsInvalidArgumentError } from '../store/index.js';
 import { toInvalid } from '../store/kvs.errors.js';
@@ -126,15 +126,9 @@ function defaultName(limit: number, window: number, algorithm: RateLimitAlgorith
   return `${limit}-in-${span}${suffix}`;
 }
 
-/** Logs once per value: `window: 60` is 60 ms, which is seldom what was meant. */
-const warned = new Set<number>();
+/** `window: 60` is 60 ms, which is seldom what was meant: logged once per value. */
 function warnShort(window: number): void {
-  if (warned.has(window)) return;
-  warned.add(window);
-  new Logger('RateLimit').warn(
-    `A rate-limit window of ${window} (a number) is ${window} ms. If you meant seconds, write '${window}s'; ` +
-      `if you meant milliseconds, write '${window}ms' and this warning goes away.`,
-  );
+  warnShortDuration('A rate-limit window', window, new Logger('RateLimit'));
 }
 
 function isWhole(value: unknown, min: number): value is number {

@@ -47,3 +47,25 @@ export function durationOption(
   }
   return parsed;
 }
+
+/** Where a {@link warnShortDuration} line goes: Nest's `Logger` or a module's own `logger` option. */
+export interface WarnSink {
+  warn(message: string): unknown;
+}
+
+const warnedShort = new Set<string>();
+
+/**
+ * Logs once per option and value that a number under 1000 given for `option` (e.g. `'a rate-limit
+ * window'`) is milliseconds, which is seldom what was meant (`ttl: 60` is 60 ms, not a minute).
+ * Strings never warn: `'60ms'` says milliseconds are intended. 0 and non-numbers are ignored.
+ */
+export function warnShortDuration(option: string, value: unknown, sink: WarnSink): void {
+  if (typeof value !== 'number' || !(value > 0 && value < 1000)) return;
+  const message =
+    `${option} of ${value} (a number) is ${value} ms. If you meant seconds, write '${value}s'; ` +
+    `if you meant milliseconds, write '${value}ms' and this warning goes away.`;
+  if (warnedShort.has(message)) return;
+  warnedShort.add(message);
+  sink.warn(message);
+}

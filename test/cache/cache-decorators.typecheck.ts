@@ -2,7 +2,14 @@
  * Compile-time checks of the decorators' typing (run by `npm run lint`'s tsc, not by Jest): a
  * decorated method must return a Promise, and key/condition/unless functions must fit it.
  */
-import { Cacheable, CacheEvict, CachePut } from '../../lib/index.js';
+import {
+  Cacheable,
+  CacheEvict,
+  CachePut,
+  KvsCacheModule,
+  type KvsCache,
+  type KvsCacheModuleOptions,
+} from '../../lib/index.js';
 
 export class DecoratorTyping {
   @Cacheable()
@@ -45,4 +52,36 @@ export class DecoratorTyping {
   async wrongResult(): Promise<number> {
     return 1;
   }
+
+  @Cacheable({ ttl: '1h', staleTtl: '5m', timeout: 150 })
+  async durations(): Promise<number> {
+    return 1;
+  }
+
+  // @ts-expect-error a duration's unit must be ms, s, m, h or d
+  @Cacheable({ ttl: '5mins' })
+  async durationTypo(): Promise<number> {
+    return 1;
+  }
+
+  // @ts-expect-error the same on @CacheEvict
+  @CacheEvict({ allEntries: true, timeout: '1 sec' })
+  async evictTypo(): Promise<void> {}
+}
+
+/** Durations on the module and on KvsCache.wrap; a unit typo does not compile there either. */
+export const moduleDurations: KvsCacheModuleOptions = {
+  ttl: '1m',
+  lockTtl: '10s',
+  lockWait: '5s',
+  logInterval: '1 m',
+};
+KvsCacheModule.forRoot({ ttl: '1d', timeout: '150ms' });
+// @ts-expect-error '10 secs' is not a duration
+KvsCacheModule.forRoot({ staleTtl: '10 secs' });
+
+export async function wrapDurations(cache: KvsCache): Promise<number> {
+  // @ts-expect-error 'hour' is not a unit
+  await cache.wrap('a', () => 1, { ttl: '1hour' });
+  return cache.wrap('b', () => 1, { ttl: '1h', staleTtl: '10m' });
 }

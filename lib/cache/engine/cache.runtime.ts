@@ -18,7 +18,7 @@ import {
   resolveCacheSettings,
   type CacheSettings,
   type EvictMethodOptions,
-  type KvsCacheLoadOptions,
+  type CheckedLoadOptions,
   type KvsCacheModuleOptions,
   type StoredMethodOptions,
 } from '../cache.options.js';
@@ -118,7 +118,7 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
   }
 
   /** The plan of a decorated method, resolved once. */
-  planOf(method: CachedMethod<KvsCacheLoadOptions>): CachePlan {
+  planOf(method: CachedMethod<CheckedLoadOptions>): CachePlan {
     let plan = this.#plans.get(method);
     if (plan === undefined) {
       plan = this.plan(method.options, method.label);
@@ -128,7 +128,7 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
   }
 
   /** The module's options overridden by `options` (already checked). */
-  plan(options: KvsCacheLoadOptions, label: string): CachePlan {
+  plan(options: CheckedLoadOptions, label: string): CachePlan {
     const s = this.settings;
     const ttl = options.ttl ?? s.ttl;
     const staleTtl = options.staleTtl ?? s.staleTtl;
