@@ -8,7 +8,8 @@ import { Injectable, Module, type INestApplicationContext } from '@nestjs/common
 import { NestFactory } from '@nestjs/core';
 import { isDeepStrictEqual } from 'node:util';
 import { Cacheable, KvsCache, KvsCacheModule, taggedJsonCodec } from '../lib/cache/index.js';
-import { InjectKvs, KvsModule, type KvsModuleOptions } from '../lib/module/index.js';
+import { InjectKvs, type KvsModuleOptions } from '../lib/module/index.js';
+import { KvsModule } from '../lib/kvs/index.js';
 import type { KvsStore } from '../lib/store/index.js';
 import {
   checkTargets,

@@ -22,7 +22,7 @@ import { NestFactory } from '@nestjs/core';
 import { CacheInterceptor, CacheModule } from '@nestjs/cache-manager';
 import type { KeyvStoreAdapter } from 'keyv';
 import { Cacheable, KvsCacheModule } from '../lib/cache/index.js';
-import { KvsModule } from '../lib/module/index.js';
+import { KvsModule } from '../lib/kvs/index.js';
 
 /** The kinds of app the bench starts. */
 export type HttpContender = 'kvs' | 'cache-manager' | 'none';

@@ -25,7 +25,7 @@ import { Throttle, ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { Redis } from 'ioredis';
 import { fileURLToPath } from 'node:url';
-import { KvsModule } from '../lib/module/index.js';
+import { KvsModule } from '../lib/kvs/index.js';
 import { RateLimit, RateLimitGuard, RateLimitModule } from '../lib/rate-limit/index.js';
 
 /** The apps the bench starts. */

@@ -1,9 +1,13 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { KvsInvalidArgumentError } from '../store/index.js';
 import { cacheMessages } from './cache.messages.js';
 import type { CheckedLoadOptions } from './cache.options.js';
 import { cachedMethodOf } from './decorators/cache-method.decorator.js';
 import { CACHE_RUNTIME, KvsCacheRuntime, type CachedMethod } from './engine/cache.runtime.js';
+
+/** The decorator of each kind of cached method, for error messages. */
+const DECORATORS = { cacheable: 'Cacheable', put: 'CachePut', evict: 'CacheEvict' } as const;
 
 /** Classes already warned about (request-scoped or transient), so each is logged once. */
 const warned = new WeakSet<object>();
@@ -11,7 +15,7 @@ const warned = new WeakSet<object>();
 /**
  * Finds every provider and controller whose class has cached methods and attaches this
  * application's runtime to its instance, where the methods' forwarding functions look for it.
- * Runs at module init (KvsCacheModule is global, so before other modules' hooks); routes
+ * Runs at module init (its module is global, so before other modules' hooks); routes
  * registered earlier already hold the forwarding functions, so controllers work too.
  */
 @Injectable()
@@ -32,11 +36,21 @@ export class KvsCacheExplorer implements OnModuleInit {
       if (typeof instance !== 'object' || instance === null) continue;
       const methods = this.#cachedMethods(instance);
       if (methods.length === 0) continue;
-      for (const method of methods) this.runtime.planOf(method);
+      if (this.runtime.enabled) for (const method of methods) this.#check(method);
       if (!wrapper.isDependencyTreeStatic()) this.#skip(instance, methods);
       else if (!wrapper.isTransient) this.#attach(instance);
       else for (const each of wrapper.getStaticTransientInstances()) this.#attach(each?.instance);
     }
+  }
+
+  /** Fails startup, naming the method and the fix, when no store can serve `method`. */
+  #check(method: CachedMethod<CheckedLoadOptions>): void {
+    const store = method.options.store ?? this.runtime.settings.store;
+    if (!this.runtime.hasStore(store)) {
+      const who = `@${DECORATORS[method.kind]}() on ${method.label}`;
+      throw new KvsInvalidArgumentError(cacheMessages.missingStore(store, who));
+    }
+    this.runtime.planOf(method);
   }
 
   #cachedMethods(instance: object): CachedMethod<CheckedLoadOptions>[] {

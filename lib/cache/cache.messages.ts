@@ -11,8 +11,8 @@ export const cacheMessages = {
     'or fields). For other code, inject KvsCache and call wrap(key, fn).',
 
   unattached: (label: string): string =>
-    `${label} was called on an instance that no KvsCacheModule set up (created outside Nest, ` +
-    'request-scoped or transient, or the application does not import KvsCacheModule), so it runs ' +
+    `${label} was called on an instance that no KvsModule set up (created outside Nest, ` +
+    'request-scoped or transient, or the application does not import KvsModule), so it runs ' +
     'without the cache. This is logged once per method.',
 
   scoped: (className: string, methods: readonly string[]): string =>
@@ -24,10 +24,10 @@ export const cacheMessages = {
     `The ${className} instance is frozen, so its cached methods run without the cache. Do not ` +
     'freeze providers with cached methods, or inject KvsCache and call wrap(key, fn) in them.',
 
-  missingStore: (name: string | undefined): string =>
-    `KvsCacheModule found no ${name === undefined ? 'default store' : `store named ${JSON.stringify(name)}`}. ` +
+  missingStore: (name: string | undefined, who = 'KvsCacheModule'): string =>
+    `${who} found no ${name === undefined ? 'default store' : `store named ${JSON.stringify(name)}`}. ` +
     `Register it with KvsModule.forRoot(${name === undefined ? '' : `{ name: ${JSON.stringify(name)}, ... }`}) ` +
-    'in the same application.',
+    'in the same application, or set the store option to a registered store name.',
 
   twice: (): string =>
     'KvsCacheModule is registered twice in this application. Call KvsCacheModule.forRoot() once ' +

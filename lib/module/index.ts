@@ -1,7 +1,6 @@
-/** The Nest module: registers stores, names them, and closes the ones it created on shutdown. */
+/** The store floor of the Nest module (KvsModule itself is in lib/kvs): registers stores, names them, and closes the ones it created on shutdown. */
 export { getKvsToken, KVS_STORE } from './kvs.constants.js';
 export { InjectKvs } from './kvs.decorator.js';
-export { KvsModule } from './kvs.module.js';
 export type {
   KvsModuleAsyncOptions,
   KvsModuleExtras,

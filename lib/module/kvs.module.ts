@@ -9,12 +9,12 @@ import {
 } from './kvs-module.options.js';
 
 /**
- * Registers a key-value store (memory or Redis) and exports it under `getKvsToken(name)`; inject
- * it with `@InjectKvs(name)`. Register each name once per application; the store is closed when
- * the application shuts down (a client you passed stays open).
+ * The store registration of `KvsModule` (internal): registers a key-value store (memory or Redis)
+ * and exports it under `getKvsToken(name)`. The public `KvsModule` (lib/kvs) extends it and adds
+ * caching and rate limiting; this floor knows nothing of them, so they can depend on it.
  */
 @Module({})
-export class KvsModule extends KvsConfigurableModule {
+export class KvsStoreModule extends KvsConfigurableModule {
   /** Registers a store from static options; no options = the default in-process memory store. */
   static override forRoot(options: KvsModuleRootOptions = { type: 'memory' }): DynamicModule {
     assertKvsModuleOptions(options);

@@ -1,4 +1,4 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { clientAddress } from './rate-limit.client-ip.js';
 import {
@@ -10,6 +10,7 @@ import {
   RateLimitExceededException,
   RateLimitUnavailableException,
 } from './rate-limit.exception.js';
+import { KvsInvalidArgumentError } from '../store/index.js';
 import { rateLimitHeaders, retryAfterSeconds } from './rate-limit.headers.js';
 import type {
   RateLimitDecision,
@@ -39,6 +40,14 @@ interface RouteSettings {
 /** Requests already decided by some RateLimitGuard: a global and a route guard never both count one. */
 const decided = new WeakSet<object>();
 
+/** The guards built on each limiter, so the startup check also sees guards built by hand. */
+const built = new WeakMap<RateLimiter, Set<RateLimitGuard>>();
+
+/** Every guard built on `limiter` (by Nest or with `new`), for the startup coverage check. */
+export function guardsBuiltOn(limiter: RateLimiter): ReadonlySet<RateLimitGuard> {
+  return built.get(limiter) ?? new Set();
+}
+
 /**
  * Limits HTTP routes by their `@RateLimit()` policies (or the module's default `policies`). Use it
  * as a global guard (`{ provide: APP_GUARD, useClass: RateLimitGuard }`) or with `@UseGuards()`.
@@ -49,12 +58,22 @@ export class RateLimitGuard implements CanActivate {
   readonly #routes = new WeakMap<object, WeakMap<object, RouteSettings>>();
 
   constructor(
-    protected readonly limiter: RateLimiter,
+    @Optional() protected readonly limiter: RateLimiter,
     protected readonly reflector: Reflector,
     protected readonly adapterHost: HttpAdapterHost,
-  ) {}
+  ) {
+    if (!(limiter instanceof RateLimiter)) {
+      throw new KvsInvalidArgumentError(
+        'RateLimitGuard needs the RateLimiter that KvsModule provides, and this application has ' +
+          'none: import KvsModule.forRoot() (or forRootAsync) in the root module.',
+      );
+    }
+    const guards = built.get(limiter) ?? new Set();
+    built.set(limiter, guards.add(this));
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (!this.limiter.options.enabled) return true;
     const http = this.getRequestResponse(context);
     if (http === undefined || decided.has(http.req)) return true;
     const route = this.#settings(context);

@@ -37,11 +37,20 @@ export interface RateLimitModuleOptions {
   maxKeys?: number;
   /** Memory backend: ms now. Inject one in tests to move time without sleeping. */
   clock?: () => number;
+  /**
+   * `false` turns rate limiting off: every `RateLimitGuard` lets every request through uncounted,
+   * and no store is needed at startup (`RateLimiter` methods you call still count). Default true.
+   */
+  enabled?: boolean;
 }
 
 /** Argument of `RateLimitModule.forRoot`. */
 export interface RateLimitModuleRootOptions extends RateLimitModuleOptions {
-  /** Registers the module globally (default true), so `@UseGuards(RateLimitGuard)` works in any module. */
+  /**
+   * Always true: the settings apply to the whole application (to the `RateLimiter` and
+   * `RateLimitGuard` KvsModule provides). `false` is an error; build a `RateLimiter` by hand for
+   * limits of your own.
+   */
   isGlobal?: boolean;
 }
 
@@ -69,6 +78,7 @@ export interface ResolvedRateLimitOptions {
   skip: RateLimitModuleOptions['skip'];
   maxKeys: number;
   clock: () => number;
+  enabled: boolean;
 }
 
 const MODULE_KEYS: OptionNames<RateLimitModuleRootOptions> = {
@@ -82,6 +92,7 @@ const MODULE_KEYS: OptionNames<RateLimitModuleRootOptions> = {
   skip: true,
   maxKeys: true,
   clock: true,
+  enabled: true,
   isGlobal: true,
 };
 
@@ -143,6 +154,9 @@ export function resolveRateLimitOptions(options: unknown): ResolvedRateLimitOpti
   if (o.clock !== undefined && typeof o.clock !== 'function') {
     throw invalid(`clock must be a function returning ms, got ${describeValue(o.clock)}`);
   }
+  if (o.enabled !== undefined && typeof o.enabled !== 'boolean') {
+    throw invalid(`enabled must be true or false, got ${describeValue(o.enabled)}`);
+  }
   return {
     store,
     policies: policies !== undefined && policies.length > 0 ? policies : undefined,
@@ -154,6 +168,7 @@ export function resolveRateLimitOptions(options: unknown): ResolvedRateLimitOpti
     skip: o.skip,
     maxKeys,
     clock: o.clock ?? (() => performance.timeOrigin + performance.now()),
+    enabled: o.enabled ?? true,
   };
 }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { getKvsToken } from '../module/index.js';
+import { getKvsToken } from '../module/kvs.constants.js';
 import { describeValue } from '../shared/describe.js';
 import { KvsInvalidArgumentError, type KvsStore } from '../store/index.js';
 import { RATE_LIMIT_OPTIONS } from './rate-limit.constants.js';
@@ -24,7 +24,8 @@ import { resolvePolicies, resolvePolicy } from './rate-limit.policy.js';
  * anything else: GraphQL resolvers, WebSocket messages, queue jobs. Every decision covers all of
  * its policies in one atomic step (one round trip on Redis); a rejected request spends nothing.
  *
- * In Nest, inject it (RateLimitModule provides it). Elsewhere: `new RateLimiter({ store })`.
+ * In Nest, inject it (KvsModule provides it; RateLimitModule sets its options). Elsewhere:
+ * `new RateLimiter({ store })`.
  */
 @Injectable()
 export class RateLimiter implements OnModuleInit {
@@ -37,19 +38,25 @@ export class RateLimiter implements OnModuleInit {
    */
   readonly decider: RateLimitDecider;
   readonly #moduleRef: ModuleRef | undefined;
+  readonly #explicit: boolean;
 
   constructor(
     @Optional() @Inject(RATE_LIMIT_OPTIONS) options?: RateLimitModuleOptions,
     @Optional() moduleRef?: ModuleRef,
   ) {
     this.options = resolveRateLimitOptions(options);
+    this.#explicit = options !== undefined;
     this.#moduleRef = moduleRef;
     this.decider = new RateLimitDecider(this.options, (name) => this.#findStore(name));
   }
 
-  /** Finds the store at startup, so a missing or unsupported store fails there, not on the first request. */
+  /**
+   * With options (RateLimitModule), finds the store at startup, so a missing or unsupported store
+   * fails there, not on the first request. Without, the store is found when a guarded route needs
+   * it (see RateLimitCoverage), so an application with named stores only still starts.
+   */
   onModuleInit(): void {
-    this.decider.start();
+    if (this.#explicit && this.options.enabled) this.decider.start();
   }
 
   /**
@@ -116,7 +123,7 @@ export class RateLimiter implements OnModuleInit {
           ? 'KvsModule.forRoot()'
           : `KvsModule.forRoot({ name: ${JSON.stringify(name)}, ... })`;
       throw new KvsInvalidArgumentError(
-        `RateLimitModule needs ${which}, and none is registered. Add ${register} to your application's imports, or pass a store instance as the store option.`,
+        `Rate limiting needs ${which}, and none is registered. Add ${register} to your application's imports, or set the store option of RateLimitModule.forRoot() to a registered store name or a store instance.`,
         { cause: err },
       );
     }

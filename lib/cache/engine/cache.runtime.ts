@@ -1,17 +1,19 @@
 import {
   Inject,
   Injectable,
+  Optional,
   Logger,
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { ModuleRef, ModulesContainer } from '@nestjs/core';
-import { getKvsToken } from '../../module/index.js';
+import { ModuleRef } from '@nestjs/core';
+import { getKvsToken } from '../../module/kvs.constants.js';
 import { Deadlines } from '../../shared/deadlines.js';
 import { toError } from '../../shared/errors.js';
 import { ThrottledLog } from '../../shared/throttled-log.js';
 import { KvsInvalidArgumentError, type KvsStore } from '../../store/index.js';
 import { KVS_CACHE_OPTIONS } from '../cache.constants.js';
+import { splitCacheSwitch, type KvsCacheSwitch } from '../cache.switch.js';
 import { cacheMessages } from '../cache.messages.js';
 import {
   assertStaleTtl,
@@ -55,16 +57,18 @@ export interface CachedMethod<O = unknown> {
   warned: boolean;
 }
 
-/** Applications (by their module container) that registered KvsCacheModule already. */
-const claimed = new WeakSet<object>();
-
 /**
  * One application's cache: its settings, stores, counters and engine. The explorer attaches it to
- * every instance with decorated methods; KvsCache is its public face.
+ * every instance with decorated methods; KvsCache is its public face. Its settings come from
+ * `KvsCacheModule.forRoot()` when the application registers it, else from the defaults.
  */
 @Injectable()
 export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicationShutdown {
   readonly settings: CacheSettings;
+  /** False when `KvsCacheModule.forRoot({ enabled: false })` turned caching off. */
+  readonly enabled: boolean;
+  /** Whether the application registered KvsCacheModule (its `store` is then checked at startup). */
+  readonly #explicit: boolean;
   readonly stats = new CacheCounters();
   readonly engine: CacheEngine;
   readonly writer: CacheWriter;
@@ -74,13 +78,13 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
   #closed = false;
 
   constructor(
-    @Inject(KVS_CACHE_OPTIONS) options: KvsCacheModuleOptions,
     private readonly moduleRef: ModuleRef,
-    container: ModulesContainer,
+    @Optional() @Inject(KVS_CACHE_OPTIONS) options?: KvsCacheModuleOptions & KvsCacheSwitch,
   ) {
-    if (claimed.has(container)) throw new KvsInvalidArgumentError(cacheMessages.twice());
-    claimed.add(container);
-    this.settings = resolveCacheSettings(options);
+    const { enabled, rest } = splitCacheSwitch(options ?? {});
+    this.enabled = enabled;
+    this.#explicit = options !== undefined;
+    this.settings = resolveCacheSettings(rest);
     const { logger, logInterval, lockTtl, lockWait, clock, codec } = this.settings;
     const log = new ThrottledLog(logger ?? new Logger('KvsCache'), logInterval);
     this.#context = { codec, stats: this.stats, log, deadlines: new Deadlines() };
@@ -89,14 +93,29 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
     this.engine = new CacheEngine(this.#context, engineSettings, this.writer);
   }
 
-  /** False once the application shuts down: calls then bypass the cache. */
+  /** False when caching is off, or once the application shuts down: calls then bypass the cache. */
   get active(): boolean {
-    return !this.#closed;
+    return this.enabled && !this.#closed;
   }
 
-  /** Fails startup when the module's store is not registered. */
+  /**
+   * Fails startup when KvsCacheModule names a store that is not registered. Without
+   * KvsCacheModule nothing is checked here: the explorer checks the store of each decorated
+   * method, so an application with named stores only starts when nothing needs the default one.
+   */
   onModuleInit(): void {
-    this.space(this.settings.store);
+    if (this.#explicit && this.enabled) this.space(this.settings.store);
+  }
+
+  /** Whether the store registered under `name` exists in this application. */
+  hasStore(name: string | undefined): boolean {
+    if (this.#spaces.has(name ?? '')) return true;
+    try {
+      this.moduleRef.get<KvsStore>(getKvsToken(name), { strict: false });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Stops using the store: calls made during shutdown run without the cache. */
@@ -106,7 +125,7 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
 
   /** Runs a decorated method through the cache (called by the decorators' forwarding functions). */
   invoke(method: CachedMethod, self: object, args: unknown[]): Promise<unknown> {
-    if (this.#closed) return direct(method, self, args);
+    if (!this.active) return direct(method, self, args);
     switch (method.kind) {
       case 'cacheable':
         return this.#cacheable(method as CachedMethod<StoredMethodOptions>, self, args);
