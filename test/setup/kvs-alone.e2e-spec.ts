@@ -25,6 +25,7 @@ import {
   CacheEvict,
   CachePut,
   getKvsToken,
+  InjectKvs,
   KvsCache,
   KvsCacheModule,
   KvsModule,
@@ -39,6 +40,48 @@ import {
 import { useRedisServer } from '../support/backends.js';
 
 const redis = useRedisServer();
+
+// readme: kvs-alone
+@Injectable()
+class Products {
+  constructor(@InjectKvs() private readonly store: KvsStore) {}
+
+  // Cached for a minute (the default ttl) in the default store, under 'cache:product:<id>'.
+  @Cacheable({ key: (id: string) => `product:${id}` })
+  async find(id: string): Promise<{ id: string; loads: number }> {
+    return { id, loads: await this.store.increment(`loads:${id}`) };
+  }
+}
+
+@Controller('products')
+@UseGuards(RateLimitGuard)
+class ProductsController {
+  constructor(private readonly products: Products) {}
+
+  @Get(':id')
+  @RateLimit({ limit: 3, window: '1m' }) // 3 a minute per client IP
+  find(@Param('id') id: string): Promise<{ id: string; loads: number }> {
+    return this.products.find(id);
+  }
+}
+
+@Module({
+  imports: [KvsModule.forRoot()], // memory; or { type: 'redis', url, keyPrefix }
+  controllers: [ProductsController],
+  providers: [Products],
+})
+class AppModule {}
+// readme: end
+
+describe('the README app: KvsModule alone', () => {
+  it('injects the store, caches, and limits', async () => {
+    const { http } = await boot([AppModule]);
+    expect((await http().get('/products/p1').expect(200)).body).toEqual({ id: 'p1', loads: 1 });
+    expect((await http().get('/products/p1').expect(200)).body).toEqual({ id: 'p1', loads: 1 });
+    await http().get('/products/p1').expect(200);
+    await http().get('/products/p1').expect(429);
+  });
+});
 
 @Injectable()
 class Catalog {
