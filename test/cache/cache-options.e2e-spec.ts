@@ -17,6 +17,7 @@ import {
 } from '../../lib/index.js';
 import { startRedis, stopAll, type RedisServer } from '../support/redis-servers.js';
 import { BACKENDS, boot, closeApps, type Backend } from './cache.fixtures.js';
+import { thrown } from '../support/thrown.js';
 
 let server: RedisServer;
 beforeAll(async () => {
@@ -27,15 +28,6 @@ afterAll(() => stopAll(), 30_000);
 
 /** Options as plain JavaScript or a config file would give them. */
 const loose = (options: Record<string, unknown>) => options as never;
-
-function thrown(run: () => unknown): Error {
-  try {
-    run();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
-}
 
 /** The warnings Nest's Logger receives while `run` runs. */
 function warnings(run: () => void): string[] {

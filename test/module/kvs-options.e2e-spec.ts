@@ -13,6 +13,7 @@ import {
   type KvsModuleOptions,
 } from '../../lib/index.js';
 import { startRedis, stopAll, type RedisServer } from '../support/redis-servers.js';
+import { rejected } from '../support/thrown.js';
 
 let server: RedisServer;
 
@@ -24,29 +25,19 @@ afterAll(async () => {
   await stopAll();
 }, 30_000);
 
-/** What a caller gets from `run`: the error it threw. */
-async function failure(run: () => unknown): Promise<Error> {
-  try {
-    await run();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
-}
-
 /** Options typed loosely, as from a config file or plain JavaScript. */
 const loose = (options: Record<string, unknown>) => options as unknown as KvsModuleOptions;
 
 describe('unknown option keys', () => {
   it('rejects a misspelt memory store option, suggesting the right one', async () => {
-    const err = await failure(() => createMemoryStore(loose({ maxEntires: 10 }) as never));
+    const err = await rejected(() => createMemoryStore(loose({ maxEntires: 10 }) as never));
     expect(isKvsError(err, 'KVS_INVALID_ARGUMENT')).toBe(true);
     expect(err.message).toMatch(/Unknown option 'maxEntires' in the memory store options/);
     expect(err.message).toMatch(/Did you mean 'maxEntries'\?/);
   });
 
   it('rejects a misspelt Redis store option before connecting, suggesting the right one', async () => {
-    const err = await failure(() =>
+    const err = await rejected(() =>
       createRedisStore(loose({ url: server.url, keyprefix: 'app:' }) as never),
     );
     expect(isKvsError(err, 'KVS_INVALID_ARGUMENT')).toBe(true);
@@ -55,14 +46,14 @@ describe('unknown option keys', () => {
   });
 
   it('checks the keys inside sentinel and cluster too', async () => {
-    const err = await failure(() =>
+    const err = await rejected(() =>
       createRedisStore({
         sentinel: { sentinels: [{ host: '127.0.0.1', port: 1 }], name: 'm', pasword: 'x' },
       } as never),
     );
     expect(err.message).toMatch(/Unknown option 'pasword' in the Redis option sentinel/);
     expect(err.message).toMatch(/Did you mean 'password'\?/);
-    const cluster = await failure(() =>
+    const cluster = await rejected(() =>
       createRedisStore({ cluster: { node: [server.url] } } as never),
     );
     expect(cluster.message).toMatch(/Unknown option 'node'.*Did you mean 'nodes'\?/);
@@ -87,7 +78,7 @@ describe('unknown option keys', () => {
   ])(
     'fails KvsModule startup (type %s) naming the option and the fix',
     async (_type, options, message) => {
-      const err = await failure(async () => {
+      const err = await rejected(async () => {
         const ref = await Test.createTestingModule({
           imports: [KvsModule.forRoot(options)],
         }).compile();

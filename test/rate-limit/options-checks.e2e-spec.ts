@@ -12,20 +12,12 @@ import {
   type RateLimitPolicy,
 } from '../../lib/index.js';
 import { useRedisServer } from '../support/backends.js';
+import { thrown } from '../support/thrown.js';
 
 const redis = useRedisServer();
 
 /** A policy as plain JavaScript or a config file would give it. */
 const loose = (policy: Record<string, unknown>) => policy as unknown as RateLimitPolicy;
-
-function thrown(run: () => unknown): Error {
-  try {
-    run();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('unknown keys', () => {
   it('in a policy: names it and the closest known key', () => {
