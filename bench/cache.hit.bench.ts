@@ -38,7 +38,7 @@ const TARGETS: Target[] = HIT_OPS.flatMap((op) => [
 ]);
 
 /** A ~500-byte product with a Date, as a service would return it. */
-function product(id: string) {
+export function product(id: string) {
   return {
     id,
     name: `Product ${id}`,
@@ -48,7 +48,7 @@ function product(id: string) {
     updatedAt: new Date(1_764_000_000_000),
   };
 }
-type Product = ReturnType<typeof product>;
+export type Product = ReturnType<typeof product>;
 
 @Injectable()
 class Catalog {

@@ -1,0 +1,233 @@
+/**
+ * The local section's hit part: a hit served by the local tier (process memory in front of the
+ * Redis store) against a hit on the memory store, against the two peers that keep an in-process
+ * layer in front of Redis (cacheable: CacheableMemory + Keyv/@keyv/redis; bentocache: memory L1 +
+ * Redis L2 + its Redis bus), and, with the shared-value option, against a hit on the Redis store.
+ * Also counts the Redis commands each contender sends per hit (INFO commandstats).
+ */
+import 'reflect-metadata';
+import { Module, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import KeyvRedis from '@keyv/redis';
+import { BentoCache, bentostore } from 'bentocache';
+import { memoryDriver } from 'bentocache/drivers/memory';
+import { redisBusDriver, redisDriver } from 'bentocache/drivers/redis';
+import { Cacheable, CacheableMemory, Keyv } from 'cacheable';
+import { isDeepStrictEqual } from 'node:util';
+import { KvsCache, KvsCacheModule } from '../lib/cache/index.js';
+import type { KvsModuleOptions } from '../lib/module/index.js';
+import { KvsModule } from '../lib/kvs/index.js';
+import { localStats, withLocal, wrapLocal, type LocalSetting } from './cache.local.api.js';
+import { product, type Product } from './cache.hit.bench.js';
+import {
+  checkTargets,
+  concurrentLoopFor,
+  interleave,
+  markdownTable,
+  sequentialLoop,
+  type Check,
+  type Contender,
+  type Target,
+} from './lib/measure.js';
+import { commandCounter } from './lib/redis-commands.js';
+import type { RedisServer } from './lib/redis-server.js';
+import type { BenchContext } from './lib/section.js';
+
+const KEYS = 10_000;
+const TTL = 10 * 60 * 1000;
+const CONCURRENCY = 64;
+const ONE = 'hit, one caller';
+const MANY = `hit, ${CONCURRENCY} callers`;
+const OPS = [ONE, MANY] as const;
+
+const L1 = 'local tier (L1 hit, fresh decode)';
+const SHARED = 'local tier, shared: true (L1 hit)';
+const MEMORY = 'memory store (KvsCache.wrap)';
+const STORE = 'Redis store (local: false)';
+const CACHEABLE = 'cacheable L1 + L2 (L1 hit)';
+const BENTO = 'bentocache tiered (L1 hit)';
+const NAMES = [L1, SHARED, MEMORY, STORE, CACHEABLE, BENTO] as const;
+type Name = (typeof NAMES)[number];
+
+const TARGETS: Target[] = [
+  { op: ONE, contender: L1, peer: MEMORY, min: 0.9 },
+  { op: ONE, contender: L1, peer: CACHEABLE, min: 2 },
+  { op: ONE, contender: L1, peer: BENTO, min: 2.5 },
+  { op: MANY, contender: SHARED, peer: STORE, min: 10 },
+];
+
+async function kvsApp(store: KvsModuleOptions, local: LocalSetting | undefined) {
+  const cache = { ttl: TTL };
+  @Module({
+    imports: [
+      KvsModule.forRoot(store),
+      KvsCacheModule.forRoot(local === undefined ? cache : withLocal(cache, local)),
+    ],
+  })
+  class LocalHitModule {}
+  return NestFactory.createApplicationContext(LocalHitModule, { logger: ['error'] });
+}
+
+/** What each contender is, as shown under the tables. */
+const NOTES: Record<Name, string> = {
+  [L1]: '`KvsCacheModule.forRoot({ ttl, local: true })` on the Redis store (defaults: 10,000 entries, 64 MiB, a fresh decode per hit); `cache.wrap(key, fn)`.',
+  [SHARED]:
+    '`local: { shared: true }`: the decoded value is kept and the same object returned to every hit (callers must not mutate it).',
+  [MEMORY]:
+    '`cache.wrap(key, fn)` on the memory store (`KvsModule.forRoot({ type: "memory" })`), no local tier: the bound the issue sets for a fresh-decode L1 hit.',
+  [STORE]:
+    'The app of the first row, `cache.wrap(key, fn, { local: false })`: every hit is a Redis GET and a decode.',
+  [CACHEABLE]:
+    'cacheable 2: `new Cacheable({ primary: new Keyv({ store: new CacheableMemory({ lruSize: 10000 }) }), secondary: new KeyvRedis(url), ttl })`, `getOrSet(key, fn)`; CacheableMemory clones the value on every get (structuredClone). Without CacheableSync (it needs a Qified message provider for Redis, which the package does not bring).',
+  [BENTO]:
+    "bentocache 1: `bentostore().useL1Layer(memoryDriver({ maxItems: 10000, maxSize: '64mb' })).useL2Layer(redisDriver(...)).useBus(redisBusDriver(...))`, `getOrSet({ key, factory, ttl })`; its L1 keeps the serialised entry and parses it on every hit (default `serialize: true`).",
+};
+
+/** Runs the hit part against `server`. */
+export async function localHitPart(
+  context: BenchContext,
+  server: RedisServer,
+): Promise<{ markdown: string; checks: Check[] }> {
+  const redis = (keyPrefix: string): KvsModuleOptions => ({
+    type: 'redis',
+    url: server.url,
+    keyPrefix,
+  });
+  const apps: INestApplicationContext[] = [];
+  const open = async (store: KvsModuleOptions, local?: LocalSetting) => {
+    const app = await kvsApp(store, local);
+    apps.push(app);
+    return app.get(KvsCache);
+  };
+  const localCache = await open(redis('bench-local:'), true);
+  const sharedCache = await open(redis('bench-shared:'), { shared: true });
+  const memoryCache = await open({ type: 'memory' });
+  const cacheable = new Cacheable({
+    primary: new Keyv({ store: new CacheableMemory({ lruSize: KEYS }) }),
+    secondary: new KeyvRedis(server.url),
+    ttl: TTL,
+  });
+  const connection = { host: server.host, port: server.port };
+  const bento = new BentoCache({
+    default: 'tiered',
+    stores: {
+      tiered: bentostore()
+        .useL1Layer(memoryDriver({ maxItems: KEYS, maxSize: '64mb' }))
+        .useL2Layer(redisDriver({ connection }))
+        .useBus(redisBusDriver({ connection })),
+    },
+  });
+  const counter = commandCounter(server.url);
+
+  let loads = 0;
+  const load = (id: string): Product => {
+    loads++;
+    return product(id);
+  };
+  const ids = Array.from({ length: KEYS }, (_, i) => String(i));
+  const calls: Record<Name, (id: string) => Promise<unknown>> = {
+    [L1]: (id) => localCache.wrap(`l1:${id}`, () => load(id)),
+    [SHARED]: (id) => sharedCache.wrap(`shared:${id}`, () => load(id)),
+    [MEMORY]: (id) => memoryCache.wrap(`memory:${id}`, () => load(id)),
+    [STORE]: (id) => wrapLocal(localCache, `l2:${id}`, () => load(id), false),
+    [CACHEABLE]: (id) => cacheable.getOrSet(`cacheable:${id}`, async () => load(id)),
+    [BENTO]: (id) => bento.getOrSet({ key: `bento:${id}`, factory: () => load(id), ttl: TTL }),
+  };
+
+  const commandsPerHit = new Map<Name, number>();
+  try {
+    for (const name of NAMES) {
+      const call = calls[name];
+      for (const id of ids) await call(id);
+      const before = { loads, stats: localStats(localCache), shared: localStats(sharedCache) };
+      const commands = await counter.during(async () => {
+        for (const id of ids) await call(id);
+      });
+      commandsPerHit.set(name, commands / KEYS);
+      const got = await call(ids[KEYS - 1]!);
+      const expected = product(ids[KEYS - 1]!);
+      // The peers may hand back the Date as its JSON string.
+      const same =
+        isDeepStrictEqual(got, expected) ||
+        ((name === CACHEABLE || name === BENTO) &&
+          isDeepStrictEqual(got, JSON.parse(JSON.stringify(expected))));
+      if (!same || loads !== before.loads) {
+        throw new Error(`${name}: does not return the cached value`);
+      }
+      if (name === L1 || name === SHARED || name === STORE) {
+        const now = localStats(name === SHARED ? sharedCache : localCache);
+        const was = name === SHARED ? before.shared : before.stats;
+        const field = name === STORE ? 'storeHits' : 'localHits';
+        if (now[field] - was[field] < KEYS) {
+          throw new Error(`${name}: ${now[field] - was[field]} ${field} for ${KEYS} hits`);
+        }
+      }
+    }
+
+    const runMs = context.quick ? 60 : 250;
+    const contenders: Contender[] = NAMES.map((name) => ({
+      name,
+      note: NOTES[name],
+      runners: {
+        [ONE]: () => sequentialLoop((i) => calls[name](ids[i % KEYS]!), runMs),
+        [MANY]: () => concurrentLoopFor((i) => calls[name](ids[i % KEYS]!), runMs, CONCURRENCY),
+      },
+    }));
+    const samples = await interleave(contenders, OPS, {
+      rounds: context.rounds,
+      warmupRuns: 1,
+      onRun: (op, name, round, rate) =>
+        context.log(
+          `  local ${op} round ${round + 1}: ${name} ${Math.round(rate.opsPerSec).toLocaleString('en-US')} ops/s`,
+        ),
+    });
+    if (loads !== NAMES.length * KEYS) {
+      throw new Error(`the timed runs loaded ${loads - NAMES.length * KEYS} values: not all hits`);
+    }
+    const commandRows = NAMES.map((name) => {
+      const perHit = commandsPerHit.get(name)!;
+      const shown = name === MEMORY ? '— (no Redis)' : perHit.toFixed(perHit === 0 ? 0 : 2);
+      return `| ${name} | ${shown} |`;
+    });
+    const markdown = [
+      `Every call is a hit on one of ${KEYS.toLocaleString('en-US')} warm keys (the ~500-byte product of the cache section). ` +
+        `"${ONE}": each call awaited before the next; "${MANY}": ${CONCURRENCY} concurrent callers. ${runMs} ms per run, ${context.rounds} rounds interleaved, median of the rounds. ` +
+        'Before timing, every contender was checked to return the cached value without calling its function, and ours to count each call as a local hit (`stats().localHits`) or, with `local: false`, a store hit.',
+      '',
+      ...OPS.flatMap((op) => [
+        `### ${op}`,
+        '',
+        markdownTable(samples, op, contenders, op === ONE ? [MEMORY, CACHEABLE, BENTO] : [STORE]),
+        '',
+      ]),
+      `### Redis commands per hit`,
+      '',
+      `Commands redis-server executed (INFO commandstats, INFO itself excluded) during one more pass over the ${KEYS.toLocaleString('en-US')} warm keys, divided by the hits.`,
+      '',
+      '| Contender | Redis commands per hit |',
+      '| --- | ---: |',
+      ...commandRows,
+      '',
+      'Contenders:',
+      '',
+      ...contenders.map((c) => `- **${c.name}**: ${c.note}`),
+    ].join('\n');
+    const l1Commands = commandsPerHit.get(L1)! + commandsPerHit.get(SHARED)!;
+    const zero: Check = {
+      section: 'local',
+      op: 'Redis commands per L1 hit',
+      contender: L1,
+      peer: '0 commands',
+      min: 1,
+      ratio: l1Commands === 0 ? 1 : 0,
+      pairedRatio: l1Commands === 0 ? 1 : 0,
+      ok: l1Commands === 0,
+    };
+    return { markdown, checks: [...checkTargets('local', samples, TARGETS), zero] };
+  } finally {
+    await counter.close();
+    await bento.disconnectAll();
+    await cacheable.disconnect();
+    for (const app of apps) await app.close();
+  }
+}
