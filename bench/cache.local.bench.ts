@@ -6,6 +6,7 @@
  * @nestjs/cache-manager with a memory + Redis two-store setup (bench/cache.local.http.bench.ts).
  * One redis-server, started here.
  */
+import { localBusPart } from './cache.local.bus.bench.js';
 import { localHitPart } from './cache.local.hit.bench.js';
 import { formatChecks } from './lib/measure.js';
 import { startRedisServer } from './lib/redis-server.js';
@@ -15,7 +16,7 @@ async function run(context: BenchContext): Promise<SectionReport> {
   const server = await startRedisServer();
   context.log(`  redis-server ${server.version} on ${server.url}`);
   try {
-    const parts = [await localHitPart(context, server)];
+    const parts = [await localHitPart(context, server), await localBusPart(context, server)];
     const checks = parts.flatMap((p) => p.checks);
     return {
       markdown: [...parts.map((p) => p.markdown), `Targets:\n\n${formatChecks(checks)}`].join(
