@@ -8,6 +8,7 @@
  */
 import { localBusPart } from './cache.local.bus.bench.js';
 import { localHitPart } from './cache.local.hit.bench.js';
+import { localHttpPart } from './cache.local.http.bench.js';
 import { formatChecks } from './lib/measure.js';
 import { startRedisServer } from './lib/redis-server.js';
 import type { BenchContext, BenchSection, SectionReport } from './lib/section.js';
@@ -16,7 +17,11 @@ async function run(context: BenchContext): Promise<SectionReport> {
   const server = await startRedisServer();
   context.log(`  redis-server ${server.version} on ${server.url}`);
   try {
-    const parts = [await localHitPart(context, server), await localBusPart(context, server)];
+    const parts = [
+      await localHitPart(context, server),
+      await localBusPart(context, server),
+      await localHttpPart(context, server),
+    ];
     const checks = parts.flatMap((p) => p.checks);
     return {
       markdown: [...parts.map((p) => p.markdown), `Targets:\n\n${formatChecks(checks)}`].join(

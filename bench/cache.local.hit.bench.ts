@@ -19,16 +19,8 @@ import type { KvsModuleOptions } from '../lib/module/index.js';
 import { KvsModule } from '../lib/kvs/index.js';
 import { localStats, withLocal, wrapLocal, type LocalSetting } from './cache.local.api.js';
 import { product, type Product } from './cache.hit.bench.js';
-import {
-  checkTargets,
-  concurrentLoopFor,
-  interleave,
-  markdownTable,
-  sequentialLoop,
-  type Check,
-  type Contender,
-  type Target,
-} from './lib/measure.js';
+import { checkTargets, concurrentLoopFor, interleave, markdownTable } from './lib/measure.js';
+import { sequentialLoop, type Check, type Contender, type Target } from './lib/measure.js';
 import { commandCounter } from './lib/redis-commands.js';
 import type { RedisServer } from './lib/redis-server.js';
 import type { BenchContext } from './lib/section.js';
