@@ -194,7 +194,7 @@ export async function localHitPart(
       ]),
       `### Redis commands per hit`,
       '',
-      `Commands redis-server executed (INFO commandstats, INFO itself excluded) during one more pass over the ${KEYS.toLocaleString('en-US')} warm keys, divided by the hits.`,
+      `Commands redis-server executed (INFO commandstats, less INFO and the subscribers' heartbeat PINGs) during one more pass over the ${KEYS.toLocaleString('en-US')} warm keys, divided by the hits.`,
       '',
       '| Contender | Redis commands per hit |',
       '| --- | ---: |',

@@ -105,7 +105,7 @@ export async function localHttpPart(
       `Each app runs in its own child process (\`NestFactory.create\`, Express or \`FastifyAdapter\`) and answers \`GET /products/:id\` with the ~500-byte product as JSON; ` +
         `autocannon (in the bench process) drives ${CONNECTIONS} connections for ${seconds} s per run over ${IDS} ids, all cached before the first run ` +
         `(checked: each handler ran exactly ${IDS} times, and the local tier counted local hits). All use the same redis-server. ${rounds} rounds interleaved, median of the rounds. ` +
-        '"CPU µs/op" in the requests/s tables is the load generator\'s; the second table of each adapter has the server process\'s CPU per request (its ratio is requests per server CPU-second) and the Redis commands per request (INFO commandstats over the run).',
+        '"CPU µs/op" in the requests/s tables is the load generator\'s; the second table of each adapter has the server process\'s CPU per request (its ratio is requests per server CPU-second) and the Redis commands per request (INFO commandstats over the run, less INFO and heartbeat PINGs).',
       '',
       ...ADAPTERS.flatMap((adapter) => [
         `#### ${adapter}`,
