@@ -195,7 +195,7 @@ export async function localBusPart(
     const markdown = [
       `### Invalidation delay across two processes`,
       '',
-      `Two child processes, A and B, each a Nest app with \`local: true\` on the same redis-server. For each sample B reads a fresh key twice (the second read is checked to be a local hit), ` +
+      `Two child processes, A and B, each a Nest app with \`local: true\` on the same redis-server. For each sample B reads a fresh key until a read is a local hit, ` +
         `then watches its \`stats().invalidationsReceived\` on every turn of its event loop; A writes the key. The delay runs from just before A's call to the moment B's counter moved ` +
         `(after which B's next read of the key is checked to go to the store). A and B read one clock, \`process.hrtime.bigint()\` (CLOCK_MONOTONIC on Linux, checked at the start to agree with this process), so the delay is one subtraction, not half a round trip. ` +
         `${samples} samples per write kind, one after the other; "lost" counts invalidations that did not arrive within 2 s.`,
