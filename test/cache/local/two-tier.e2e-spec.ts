@@ -251,3 +251,50 @@ describe('setup', () => {
     ).rejects.toThrow(/maxEntires.*maxEntries/);
   });
 });
+
+describe('server-assisted invalidation (local.tracking)', () => {
+  it('drops an entry that something outside the application changed or deleted', async () => {
+    const keyPrefix = uniquePrefix();
+    const b = await boot({
+      backend: 'redis',
+      url: redis.server.url,
+      keyPrefix,
+      cache: { local: { tracking: true } },
+    });
+    await b.cache.wrap('k', () => 'v1');
+    await b.cache.wrap('k', () => 'unused');
+    await b.cache.wrap('k', () => 'unused');
+    expect(b.cache.stats().localHits).toBeGreaterThanOrEqual(1);
+    const seen = b.cache.stats().invalidationsReceived;
+    await redis.server.cli('DEL', `${keyPrefix}cache:k`);
+    await heard(b, seen);
+    expect(await b.cache.wrap('k', () => 'v2')).toBe('v2');
+  });
+
+  it('fails startup with the fix when Redis refuses CLIENT TRACKING', async () => {
+    await redis.server.cli(
+      'ACL',
+      'SETUSER',
+      'cachenotrack',
+      'on',
+      '>pw',
+      '~*',
+      '&*',
+      '+@all',
+      '-client|tracking',
+    );
+    const url = new URL(redis.server.url);
+    url.username = 'cachenotrack';
+    url.password = 'pw';
+    await expect(
+      boot({
+        backend: 'redis',
+        storeOptions: { type: 'redis', url: url.toString() },
+        cache: { local: { tracking: true } },
+      }),
+    ).rejects.toMatchObject({
+      code: 'KVS_BACKEND',
+      message: expect.stringMatching(/refused CLIENT TRACKING.*turn local.tracking off/),
+    });
+  });
+});
