@@ -36,6 +36,7 @@ function timeline(name: string, create: (clock: () => number) => RateLimitBacken
         const policy = resolvePolicy(p);
         return {
           key: `t:{${run}:${key}}:${policy.name}:${policy.code}`,
+          blockKey: `t:{${run}:${key}}:blocked`,
           policy,
           cost: cost ?? policy.cost,
         };
