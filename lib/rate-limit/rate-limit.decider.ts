@@ -107,7 +107,7 @@ export class RateLimitDecider {
     const fallback = onError === 'local' ? this.fallback() : undefined;
     if (fallback?.down === true) {
       fallback.recheck(() => this.remote(backend.decide(requests, 'peek')));
-      return this.#local(policies, requests, fallback);
+      return this.#local(requests, fallback);
     }
     const cache = mode === 'spend' ? this.#denyCache() : undefined;
     const signature = cache?.signature(requests);
@@ -163,12 +163,12 @@ export class RateLimitDecider {
     return withStoreTimeout(Promise.resolve(pending), this.options.timeout);
   }
 
-  #local(
-    policies: readonly ResolvedPolicy[],
-    requests: readonly CounterRequest[],
-    fallback: LocalFallback,
-  ): RateLimitDecision {
-    const decision = toDecision(policies, fallback.decide(requests));
+  #local(requests: readonly CounterRequest[], fallback: LocalFallback): RateLimitDecision {
+    const scaled = fallback.scaled(requests);
+    const decision = toDecision(
+      scaled.map((r) => r.policy),
+      fallback.backend.decide(scaled),
+    );
     return { ...decision, storeError: fallback.error, local: true };
   }
 
@@ -187,7 +187,7 @@ export class RateLimitDecider {
     if (policy !== 'local' || !this.start().remote) return decision;
     const fallback = this.fallback();
     fallback.failed(decision.storeError!);
-    return this.#local(policies, requests, fallback);
+    return this.#local(requests, fallback);
   }
 
   #store(): KvsStore {

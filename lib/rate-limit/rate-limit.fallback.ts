@@ -1,5 +1,5 @@
 import type { KvsError } from '../store/index.js';
-import type { BackendDecision, CounterRequest } from './backends/index.js';
+import type { CounterRequest } from './backends/index.js';
 import { MemoryRateLimitBackend } from './backends/memory.backend.js';
 import { MemoryCounters } from './backends/memory.counters.js';
 
@@ -46,17 +46,12 @@ export class LocalFallback {
     this.#error = error;
   }
 
-  /** Decides `requests` in process, with the divided limits. */
-  decide(requests: readonly CounterRequest[]): BackendDecision {
-    return this.#local.decide(this.#scaled(requests));
-  }
-
   /** The in-process counters, for refunds, resets and lockouts made while local. */
   get backend(): MemoryRateLimitBackend {
     return this.#local;
   }
 
-  /** Divides the limits of `requests` the same way, for a change made on the local counters. */
+  /** `requests` with their limits divided by `instances`, as the local counters run them. */
   scaled(requests: readonly CounterRequest[]): CounterRequest[] {
     return this.#scaled(requests);
   }
