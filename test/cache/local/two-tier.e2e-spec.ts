@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Injectable, Logger } from '@nestjs/common';
 import { CacheEvict, CachePut, Cacheable, type KvsCacheModuleOptions } from '../../../lib/index.js';
 import { waitUntil } from '../../support/redis-servers.js';
+import { urlOfUserWithout } from '../../support/acl.js';
 import { useRedisServer } from '../../support/backends.js';
 import { boot, closeApps, uniquePrefix, type Booted } from '../cache.fixtures.js';
 
@@ -272,24 +273,11 @@ describe('server-assisted invalidation (local.tracking)', () => {
   });
 
   it('fails startup with the fix when Redis refuses CLIENT TRACKING', async () => {
-    await redis.server.cli(
-      'ACL',
-      'SETUSER',
-      'cachenotrack',
-      'on',
-      '>pw',
-      '~*',
-      '&*',
-      '+@all',
-      '-client|tracking',
-    );
-    const url = new URL(redis.server.url);
-    url.username = 'cachenotrack';
-    url.password = 'pw';
+    const url = await urlOfUserWithout(redis.server, 'cachenotrack', 'client|tracking');
     await expect(
       boot({
         backend: 'redis',
-        storeOptions: { type: 'redis', url: url.toString() },
+        storeOptions: { type: 'redis', url },
         cache: { local: { tracking: true } },
       }),
     ).rejects.toMatchObject({
