@@ -17,11 +17,12 @@ async function run(context: BenchContext): Promise<SectionReport> {
   const server = await startRedisServer();
   context.log(`  redis-server ${server.version} on ${server.url}`);
   try {
-    const parts = [
-      await localHitPart(context, server),
-      await localBusPart(context, server),
-      await localHttpPart(context, server),
-    ];
+    const parts = [];
+    for (const part of [localHitPart, localBusPart, localHttpPart]) {
+      const t0 = performance.now();
+      parts.push(await part(context, server));
+      context.log(`  ${part.name} took ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    }
     const checks = parts.flatMap((p) => p.checks);
     return {
       markdown: [...parts.map((p) => p.markdown), `Targets:\n\n${formatChecks(checks)}`].join(

@@ -20,7 +20,6 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { KvsCache, KvsCacheModule } from '../lib/cache/index.js';
 import { KvsModule } from '../lib/kvs/index.js';
-import { localStats, withLocal } from './cache.local.api.js';
 import { product } from './cache.hit.bench.js';
 
 /** What the parent sends. */
@@ -40,7 +39,7 @@ async function main(): Promise<void> {
   @Module({
     imports: [
       KvsModule.forRoot({ type: 'redis', url, keyPrefix: 'bench-bus:' }),
-      KvsCacheModule.forRoot(withLocal({ ttl: TTL }, true)),
+      KvsCacheModule.forRoot({ ttl: TTL, local: true }),
     ],
   })
   class BusNode {}
@@ -50,17 +49,17 @@ async function main(): Promise<void> {
   const read = (key: string) => cache.wrap(key, () => product(key));
 
   const watch = (key: string): void => {
-    const base = localStats(cache).invalidationsReceived;
+    const base = cache.stats().invalidationsReceived;
     const deadline = Date.now() + WATCH_MS;
     const poll = (): void => {
-      if (localStats(cache).invalidationsReceived === base) {
+      if (cache.stats().invalidationsReceived === base) {
         if (Date.now() < deadline) setImmediate(poll);
         else send({ t: null, dropped: false });
         return;
       }
       const t = now();
-      const before = localStats(cache).localHits;
-      void read(key).then(() => send({ t, dropped: localStats(cache).localHits === before }));
+      const before = cache.stats().localHits;
+      void read(key).then(() => send({ t, dropped: cache.stats().localHits === before }));
     };
     setImmediate(poll);
     send({ armed: true });
@@ -75,9 +74,9 @@ async function main(): Promise<void> {
           // The first read computes and stores; a local hit should follow within two more.
           let local = false;
           for (let i = 0; i < 3 && !local; i++) {
-            const before = localStats(cache).localHits;
+            const before = cache.stats().localHits;
             await read(m.key);
-            local = localStats(cache).localHits === before + 1;
+            local = cache.stats().localHits === before + 1;
           }
           return send({ local });
         }

@@ -17,7 +17,6 @@ import { fileURLToPath } from 'node:url';
 import { KvsCache, KvsCacheModule } from '../lib/cache/index.js';
 import { KvsModule } from '../lib/kvs/index.js';
 import type { BusCommand } from './cache.local.bus-node.bench.js';
-import { withLocal } from './cache.local.api.js';
 import { product } from './cache.hit.bench.js';
 import {
   concurrentLoopFor,
@@ -134,7 +133,7 @@ async function writeApp(url: string, local: boolean): Promise<INestApplicationCo
   @Module({
     imports: [
       KvsModule.forRoot({ type: 'redis', url, keyPrefix: 'bench-bus:' }),
-      KvsCacheModule.forRoot(local ? withLocal(cache, true) : cache),
+      KvsCacheModule.forRoot({ ...cache, local }),
     ],
   })
   class WriteCostModule {}

@@ -14,13 +14,13 @@ import { memoryDriver } from 'bentocache/drivers/memory';
 import { redisBusDriver, redisDriver } from 'bentocache/drivers/redis';
 import { Cacheable, CacheableMemory, Keyv } from 'cacheable';
 import { isDeepStrictEqual } from 'node:util';
-import { KvsCache, KvsCacheModule } from '../lib/cache/index.js';
+import { KvsCache, KvsCacheModule, type KvsLocalTierOptions } from '../lib/cache/index.js';
 import type { KvsModuleOptions } from '../lib/module/index.js';
 import { KvsModule } from '../lib/kvs/index.js';
-import { localStats, withLocal, wrapLocal, type LocalSetting } from './cache.local.api.js';
 import { product, type Product } from './cache.hit.bench.js';
-import { checkTargets, concurrentLoopFor, interleave, markdownTable } from './lib/measure.js';
-import { sequentialLoop, type Check, type Contender, type Target } from './lib/measure.js';
+import { checkTargets, concurrentLoop, concurrentLoopFor, interleave } from './lib/measure.js';
+import { markdownTable, sequentialLoop, type Check, type Contender } from './lib/measure.js';
+import type { Target } from './lib/measure.js';
 import { commandCounter } from './lib/redis-commands.js';
 import type { RedisServer } from './lib/redis-server.js';
 import type { BenchContext } from './lib/section.js';
@@ -48,13 +48,9 @@ const TARGETS: Target[] = [
   { op: MANY, contender: SHARED, peer: STORE, min: 10 },
 ];
 
-async function kvsApp(store: KvsModuleOptions, local: LocalSetting | undefined) {
-  const cache = { ttl: TTL };
+async function kvsApp(store: KvsModuleOptions, local: boolean | KvsLocalTierOptions) {
   @Module({
-    imports: [
-      KvsModule.forRoot(store),
-      KvsCacheModule.forRoot(local === undefined ? cache : withLocal(cache, local)),
-    ],
+    imports: [KvsModule.forRoot(store), KvsCacheModule.forRoot({ ttl: TTL, local })],
   })
   class LocalHitModule {}
   return NestFactory.createApplicationContext(LocalHitModule, { logger: ['error'] });
@@ -86,14 +82,14 @@ export async function localHitPart(
     keyPrefix,
   });
   const apps: INestApplicationContext[] = [];
-  const open = async (store: KvsModuleOptions, local?: LocalSetting) => {
+  const open = async (store: KvsModuleOptions, local: boolean | KvsLocalTierOptions) => {
     const app = await kvsApp(store, local);
     apps.push(app);
     return app.get(KvsCache);
   };
   const localCache = await open(redis('bench-local:'), true);
   const sharedCache = await open(redis('bench-shared:'), { shared: true });
-  const memoryCache = await open({ type: 'memory' });
+  const memoryCache = await open({ type: 'memory' }, false);
   const cacheable = new Cacheable({
     primary: new Keyv({ store: new CacheableMemory({ lruSize: KEYS }) }),
     secondary: new KeyvRedis(server.url),
@@ -121,21 +117,26 @@ export async function localHitPart(
     [L1]: (id) => localCache.wrap(`l1:${id}`, () => load(id)),
     [SHARED]: (id) => sharedCache.wrap(`shared:${id}`, () => load(id)),
     [MEMORY]: (id) => memoryCache.wrap(`memory:${id}`, () => load(id)),
-    [STORE]: (id) => wrapLocal(localCache, `l2:${id}`, () => load(id), false),
+    [STORE]: (id) => localCache.wrap(`l2:${id}`, () => load(id), { local: false }),
     [CACHEABLE]: (id) => cacheable.getOrSet(`cacheable:${id}`, async () => load(id)),
     [BENTO]: (id) => bento.getOrSet({ key: `bento:${id}`, factory: () => load(id), ttl: TTL }),
   };
 
-  const commandsPerHit = new Map<Name, number>();
+  const commandsPerHit = new Map<Name, { perHit: number; which: string }>();
   try {
     for (const name of NAMES) {
       const call = calls[name];
-      for (const id of ids) await call(id);
-      const before = { loads, stats: localStats(localCache), shared: localStats(sharedCache) };
-      const commands = await counter.during(async () => {
-        for (const id of ids) await call(id);
+      await concurrentLoop((i) => call(ids[i]!), KEYS, CONCURRENCY);
+      const before = { loads, stats: localCache.stats(), shared: sharedCache.stats() };
+      const was = await counter.byCommand();
+      await concurrentLoop((i) => call(ids[i]!), KEYS, CONCURRENCY);
+      const sent = [...(await counter.byCommand())]
+        .map(([command, n]) => [command, n - (was.get(command) ?? 0)] as const)
+        .filter(([, n]) => n > 0);
+      commandsPerHit.set(name, {
+        perHit: sent.reduce((sum, [, n]) => sum + n, 0) / KEYS,
+        which: sent.map(([command, n]) => `${n} ${command.toUpperCase()}`).join(', '),
       });
-      commandsPerHit.set(name, commands / KEYS);
       const got = await call(ids[KEYS - 1]!);
       const expected = product(ids[KEYS - 1]!);
       // The peers may hand back the Date as its JSON string.
@@ -147,7 +148,7 @@ export async function localHitPart(
         throw new Error(`${name}: does not return the cached value`);
       }
       if (name === L1 || name === SHARED || name === STORE) {
-        const now = localStats(name === SHARED ? sharedCache : localCache);
+        const now = (name === SHARED ? sharedCache : localCache).stats();
         const was = name === SHARED ? before.shared : before.stats;
         const field = name === STORE ? 'storeHits' : 'localHits';
         if (now[field] - was[field] < KEYS) {
@@ -177,9 +178,9 @@ export async function localHitPart(
       throw new Error(`the timed runs loaded ${loads - NAMES.length * KEYS} values: not all hits`);
     }
     const commandRows = NAMES.map((name) => {
-      const perHit = commandsPerHit.get(name)!;
-      const shown = name === MEMORY ? '— (no Redis)' : perHit.toFixed(perHit === 0 ? 0 : 2);
-      return `| ${name} | ${shown} |`;
+      const { perHit, which } = commandsPerHit.get(name)!;
+      if (name === MEMORY) return `| ${name} | — (no Redis) | |`;
+      return `| ${name} | ${perHit === 0 ? '0' : perHit.toPrecision(2)} | ${which || 'none'} |`;
     });
     const markdown = [
       `Every call is a hit on one of ${KEYS.toLocaleString('en-US')} warm keys (the ~500-byte product of the cache section). ` +
@@ -194,17 +195,17 @@ export async function localHitPart(
       ]),
       `### Redis commands per hit`,
       '',
-      `Commands redis-server executed (INFO commandstats, less INFO and the subscribers' heartbeat PINGs) during one more pass over the ${KEYS.toLocaleString('en-US')} warm keys, divided by the hits.`,
+      `Commands redis-server executed (INFO commandstats, less INFO and the subscribers' heartbeat PINGs) during one more pass over the ${KEYS.toLocaleString('en-US')} warm keys (${CONCURRENCY} callers), divided by the hits. The commands come from any client of the server, not only from the contender.`,
       '',
-      '| Contender | Redis commands per hit |',
-      '| --- | ---: |',
+      `| Contender | Redis commands per hit | commands in the ${KEYS.toLocaleString('en-US')} hits |`,
+      '| --- | ---: | --- |',
       ...commandRows,
       '',
       'Contenders:',
       '',
       ...contenders.map((c) => `- **${c.name}**: ${c.note}`),
     ].join('\n');
-    const l1Commands = commandsPerHit.get(L1)! + commandsPerHit.get(SHARED)!;
+    const l1Commands = commandsPerHit.get(L1)!.perHit + commandsPerHit.get(SHARED)!.perHit;
     const zero: Check = {
       section: 'local',
       op: 'Redis commands per L1 hit',

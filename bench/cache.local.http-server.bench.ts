@@ -18,7 +18,6 @@ import KeyvRedis from '@keyv/redis';
 import { CacheableMemory, Keyv } from 'cacheable';
 import { Cacheable, KvsCache, KvsCacheModule } from '../lib/cache/index.js';
 import { KvsModule } from '../lib/kvs/index.js';
-import { localStats, withLocal } from './cache.local.api.js';
 import { product, type Product } from './cache.hit.bench.js';
 
 /** The apps the HTTP part starts. */
@@ -64,12 +63,11 @@ function appModule(cache: LocalHttpCache, adapter: LocalHttpAdapter, url: string
       controllers: [CacheManagerProducts],
     };
   }
-  const options = { ttl: TTL };
   return {
     module: class KvsLocalApp {},
     imports: [
       KvsModule.forRoot({ type: 'redis', url, keyPrefix: `${namespace}:` }),
-      KvsCacheModule.forRoot(cache === 'kvs-local' ? withLocal(options, true) : options),
+      KvsCacheModule.forRoot({ ttl: TTL, local: cache === 'kvs-local' }),
     ],
     controllers: [KvsProducts],
   };
@@ -89,7 +87,7 @@ async function main(): Promise<void> {
   const kvs = cache === 'cache-manager' ? undefined : app.get(KvsCache);
   process.on('message', () => {
     const { user, system } = process.cpuUsage();
-    const localHits = kvs === undefined ? 0 : localStats(kvs).localHits;
+    const localHits = kvs === undefined ? 0 : kvs.stats().localHits;
     process.send?.({ handled, cpu: user + system, localHits });
   });
   process.on('disconnect', () => void app.close().finally(() => process.exit(0)));

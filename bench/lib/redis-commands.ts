@@ -12,6 +12,8 @@ const IGNORED = new Set(['info', 'ping']);
 export interface CommandCounter {
   /** Commands the server executed since it started, less INFO and PING. */
   total(): Promise<number>;
+  /** The same, by command name (lower case). */
+  byCommand(): Promise<Map<string, number>>;
   /** Commands executed while `run` ran, less INFO and PING. */
   during(run: () => Promise<unknown>): Promise<number>;
   close(): Promise<void>;
@@ -20,16 +22,22 @@ export interface CommandCounter {
 /** A counter with its own connection to the redis-server at `url`. */
 export function commandCounter(url: string): CommandCounter {
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
-  const total = async (): Promise<number> => {
+  const byCommand = async (): Promise<Map<string, number>> => {
     const info = await client.info('commandstats');
-    let calls = 0;
+    const calls = new Map<string, number>();
     for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-      if (!IGNORED.has(match[1]!)) calls += Number(match[2]);
+      if (!IGNORED.has(match[1]!)) calls.set(match[1]!, Number(match[2]));
     }
+    return calls;
+  };
+  const total = async (): Promise<number> => {
+    let calls = 0;
+    for (const n of (await byCommand()).values()) calls += n;
     return calls;
   };
   return {
     total,
+    byCommand,
     during: async (run) => {
       const before = await total();
       await run();
