@@ -145,7 +145,7 @@ export async function localBusPart(
   context: BenchContext,
   server: RedisServer,
 ): Promise<{ markdown: string; checks: [] }> {
-  const samples = context.quick ? 20 : 300;
+  const samples = context.quick ? 20 : 200;
   const a = new BusNode(server.url);
   const b = new BusNode(server.url);
   const apps: INestApplicationContext[] = [];

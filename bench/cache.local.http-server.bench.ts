@@ -1,8 +1,8 @@
 /**
  * Child process of the local section's HTTP part: one Nest app serving `GET /products/:id` on
- * Express or Fastify, cached one of three ways, on a free loopback port.
+ * Express or Fastify, cached one of two ways, on a free loopback port.
  *
- *   node cache.local.http-server.bench.js local:<kvs-local|kvs-redis|cache-manager>:<express|fastify> <redis url>
+ *   node cache.local.http-server.bench.js local:<kvs-local|cache-manager>:<express|fastify> <redis url>
  *
  * Same protocol as bench/cache.http-server.bench.ts (it is started by the same `startHttpServer`):
  * reports `{ port }` over IPC, answers any message with `{ handled, cpu, localHits }`, exits when
@@ -21,7 +21,7 @@ import { KvsModule } from '../lib/kvs/index.js';
 import { product, type Product } from './cache.hit.bench.js';
 
 /** The apps the HTTP part starts. */
-export type LocalHttpCache = 'kvs-local' | 'kvs-redis' | 'cache-manager';
+export type LocalHttpCache = 'kvs-local' | 'cache-manager';
 export type LocalHttpAdapter = 'express' | 'fastify';
 
 const TTL = 10 * 60 * 1000;
@@ -67,7 +67,7 @@ function appModule(cache: LocalHttpCache, adapter: LocalHttpAdapter, url: string
     module: class KvsLocalApp {},
     imports: [
       KvsModule.forRoot({ type: 'redis', url, keyPrefix: `${namespace}:` }),
-      KvsCacheModule.forRoot({ ttl: TTL, local: cache === 'kvs-local' }),
+      KvsCacheModule.forRoot({ ttl: TTL, local: true }),
     ],
     controllers: [KvsProducts],
   };

@@ -1,7 +1,7 @@
 /**
  * The local section's HTTP part: a cached `GET /products/:id` on Express and on Fastify, with the
- * local tier against @nestjs/cache-manager with a memory + Redis two-store setup, and our Redis
- * store alone as a reference. Each app runs in its own child process
+ * local tier against @nestjs/cache-manager with a memory + Redis two-store setup (the cache
+ * section has both on Redis alone). Each app runs in its own child process
  * (bench/cache.local.http-server.bench.ts), driven by autocannon from this process
  * (bench/cache.http-load.bench.ts); requests/s, server CPU per request, Redis commands per request.
  */
@@ -20,7 +20,6 @@ const ADAPTERS: readonly LocalHttpAdapter[] = ['express', 'fastify'];
 const NAMES: Record<LocalHttpCache, string> = {
   'kvs-local': 'nestjs-kvs @Cacheable, local: true',
   'cache-manager': '@nestjs/cache-manager, memory + Redis stores',
-  'kvs-redis': 'nestjs-kvs @Cacheable, Redis only (reference)',
 };
 const CACHES = Object.keys(NAMES) as LocalHttpCache[];
 const PEER = NAMES['cache-manager'];
@@ -119,7 +118,6 @@ export async function localHttpPart(
       '',
       `- **${NAMES['kvs-local']}**: \`@Cacheable({ key: (id) => \`product:\${id}\` })\` on the route handler, \`KvsCacheModule.forRoot({ ttl, local: true })\` on the KvsModule Redis store; L1 kept coherent across instances by the bus.`,
       `- **${PEER}**: \`@UseInterceptors(CacheInterceptor)\`, \`CacheModule.register({ stores: [new Keyv({ store: new CacheableMemory({ ttl, lruSize: 10000 }) }), new Keyv({ store: new KeyvRedis(url), namespace })] })\` (cache-manager 7, the two-store setup of the NestJS docs); key = the URL. Its memory store is not invalidated when another instance writes.`,
-      `- **${NAMES['kvs-redis']}**: the first app without \`local\`: every hit is a Redis GET.`,
     ].join('\n');
     return { markdown, checks: [] };
   } finally {

@@ -14,6 +14,11 @@ export interface CommandCounter {
   total(): Promise<number>;
   /** The same, by command name (lower case). */
   byCommand(): Promise<Map<string, number>>;
+  /**
+   * Waits until the count stays the same for `quietMs` (at most `maxMs`), so that commands still
+   * under way (a batch of invalidations published after writes) are not counted against the next run.
+   */
+  settle(quietMs?: number, maxMs?: number): Promise<void>;
   /** Commands executed while `run` ran, less INFO and PING. */
   during(run: () => Promise<unknown>): Promise<number>;
   close(): Promise<void>;
@@ -35,9 +40,20 @@ export function commandCounter(url: string): CommandCounter {
     for (const n of (await byCommand()).values()) calls += n;
     return calls;
   };
+  const settle = async (quietMs = 100, maxMs = 3000): Promise<void> => {
+    const deadline = performance.now() + maxMs;
+    let last = await total();
+    while (performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, quietMs));
+      const now = await total();
+      if (now === last) return;
+      last = now;
+    }
+  };
   return {
     total,
     byCommand,
+    settle,
     during: async (run) => {
       const before = await total();
       await run();
