@@ -2,7 +2,8 @@
  * Runs the benchmark sections, prints a markdown report and writes it to bench/RESULTS.md.
  *
  *   npm run bench                      every section
- *   npm run bench -- redis             only the named section(s): memory, redis, cache, rate-limit
+ *   npm run bench -- redis             only the named section(s): memory, redis, cache, rate-limit,
+ *                                      rate-limit-flood
  *   npm run bench -- --rounds 15       more rounds (default 9)
  *   npm run bench -- --quick           a short smoke run of the bench itself (figures not meaningful)
  *   npm run bench -- --no-write        print only, leave RESULTS.md alone
@@ -18,10 +19,17 @@ import { formatChecks } from './lib/measure.js';
 import type { BenchSection } from './lib/section.js';
 import { cacheBench } from './cache.bench.js';
 import { rateLimitBench } from './rate-limit.bench.js';
+import { rateLimitFloodBench } from './rate-limit.flood.bench.js';
 import { memoryStoreBench } from './store.memory.bench.js';
 import { redisStoreBench } from './store.redis.bench.js';
 
-const SECTIONS: BenchSection[] = [memoryStoreBench, redisStoreBench, cacheBench, rateLimitBench];
+const SECTIONS: BenchSection[] = [
+  memoryStoreBench,
+  redisStoreBench,
+  cacheBench,
+  rateLimitBench,
+  rateLimitFloodBench,
+];
 
 /** bench/RESULTS.md, whatever the working directory (this file runs from .tmp/bench/bench/). */
 const RESULTS = fileURLToPath(new URL('../../../bench/RESULTS.md', import.meta.url));
