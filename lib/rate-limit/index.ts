@@ -1,7 +1,8 @@
 /**
  * Rate limiting on a KvsModule store: a guard and decorators for HTTP routes, WebSocket gateways,
- * GraphQL resolvers and microservice handlers, and a programmatic limiter for everything else. Sliding window, fixed window and token bucket; several policies
- * decided in one atomic step; one round trip per decision on Redis.
+ * GraphQL resolvers and microservice handlers, and a programmatic limiter for everything else.
+ * Sliding window, fixed window, token bucket and GCRA; several policies decided in one atomic
+ * step; one round trip per decision on Redis.
  */
 export { RATE_LIMIT_OPTIONS } from './rate-limit.constants.js';
 export {
@@ -22,6 +23,7 @@ export { rateLimitHeaders } from './rate-limit.headers.js';
 export type {
   RateLimitAlgorithm,
   RateLimitConsumeOptions,
+  RateLimitCount,
   RateLimitDecision,
   RateLimitEntry,
   RateLimitHeaderFormat,
@@ -29,6 +31,7 @@ export type {
   RateLimitPolicyState,
   RateLimitRouteOptions,
   RateLimitStoreErrorPolicy,
+  RateLimitValue,
 } from './rate-limit.interfaces.js';
 export { RateLimitModule } from './rate-limit.module.js';
 export type {

@@ -23,6 +23,8 @@ import type {
   RateLimitRouteOptions,
   RateLimitStoreErrorPolicy,
 } from './rate-limit.interfaces.js';
+import { bindPolicies } from './rate-limit.dynamic.js';
+import { refundByOutcome } from './rate-limit.outcome.js';
 import { resolvePolicies, type ResolvedPolicy } from './rate-limit.policy.js';
 import { RateLimiter } from './rate-limiter.service.js';
 
@@ -37,6 +39,8 @@ interface RouteSettings {
   skip: boolean;
   policies: readonly RateLimitPolicy[] | undefined;
   resolved: readonly ResolvedPolicy[];
+  /** Some policy counts only failures or only successes. */
+  counts: boolean;
   headers: RateLimitHeaderFormat;
   onStoreError: RateLimitStoreErrorPolicy;
 }
@@ -97,20 +101,23 @@ export class RateLimitGuard implements CanActivate {
         policy.key === undefined ? this.generateKey(context, tracker, policy) : policy.key(context);
       keys.push(typeof key === 'string' ? key : await key);
     }
-    const pending = this.limiter.decider.decide(
-      keys,
-      route.resolved,
-      route.onStoreError,
-      undefined,
-    );
+    const bound = bindPolicies(context, route.resolved);
+    const policies = bound instanceof Promise ? await bound : bound;
+    const pending = this.limiter.decider.decide(keys, policies, route.onStoreError, undefined);
     const decision = pending instanceof Promise ? await pending : pending;
-    if (decision.storeError !== undefined) {
+    if (decision.storeError !== undefined && decision.local !== true) {
       if (decision.allowed) return true;
       return this.throwUnavailable(context, decision);
     }
     const { res } = http;
     if (route.headers !== false && res !== undefined) this.setHeaders(res, decision, route.headers);
-    if (decision.allowed) return true;
+    if (decision.allowed) {
+      // Outcomes are HTTP statuses; a GraphQL, WebSocket or RPC call always counts.
+      if (route.counts && res !== undefined && context.getType() === 'http') {
+        refundByOutcome(this.limiter, res, keys, policies);
+      }
+      return true;
+    }
     if (res !== undefined) this.setHeader(res, 'Retry-After', String(retryAfterSeconds(decision)));
     return this.throwException(context, decision);
   }
@@ -213,10 +220,12 @@ export class RateLimitGuard implements CanActivate {
       (RateLimitRouteOptions | undefined)[]
     >(RATE_LIMIT_ROUTE_OPTIONS, targets);
     const options = { ...fromController, ...fromRoute };
+    const resolved = policies === undefined ? [] : resolvePolicies(policies);
     return {
       skip,
       policies,
-      resolved: policies === undefined ? [] : resolvePolicies(policies),
+      resolved,
+      counts: resolved.some((p) => p.count !== 'all'),
       headers: options.headers ?? this.limiter.options.headers,
       onStoreError: options.onStoreError ?? this.limiter.options.onStoreError,
     };
