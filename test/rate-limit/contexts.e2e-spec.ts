@@ -6,7 +6,7 @@
  */
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { Injectable, type ExecutionContext } from '@nestjs/common';
-import { GqlExecutionContext } from '@nestjs/graphql';
+import { GqlExecutionContext, type GqlContextType } from '@nestjs/graphql';
 import { RateLimitGuard } from '../../lib/index.js';
 import { useRedisServer } from '../support/backends.js';
 import { graphqlApp, rpcApp, trackers, wsApp, type WsKind } from './rate-limit.contexts.js';
@@ -14,17 +14,19 @@ import { graphqlApp, rpcApp, trackers, wsApp, type WsKind } from './rate-limit.c
 const redis = useRedisServer();
 const LOOPBACK = '127.0.0.1';
 
-/** Counts GraphQL calls per the `x-api-key` header instead of per address. */
+// readme: rate-limit-context-tracker
+/** Counts GraphQL calls by their API key header, everything else by address. */
 @Injectable()
-class ApiKeyRateLimitGuard extends RateLimitGuard {
-  protected override getTracker(req: object, context: ExecutionContext): string {
-    if (context.getType<string>() !== 'graphql') return super.getTracker(req, context) as string;
+class GraphQLApiKeyGuard extends RateLimitGuard {
+  protected override getTracker(req: object, context: ExecutionContext): string | Promise<string> {
+    if (context.getType<GqlContextType>() !== 'graphql') return super.getTracker(req, context);
     const { req: http } = GqlExecutionContext.create(context).getContext<{
       req: { headers: Record<string, string | undefined> };
     }>();
-    return http.headers['x-api-key'] ?? 'anonymous';
+    return `key:${http.headers['x-api-key'] ?? 'none'}`;
   }
 }
+// readme: end
 
 describe.each(redis.moduleOptions({ keyPrefix: 'ctx:' }))('RateLimitGuard on %s', (_, store) => {
   beforeEach(() => redis.flush());
@@ -109,7 +111,7 @@ describe.each(redis.moduleOptions({ keyPrefix: 'ctx:' }))('RateLimitGuard on %s'
     });
 
     it('counts under an overridden tracker (an API key header)', async () => {
-      const post = await graphqlApp(store(), { guard: ApiKeyRateLimitGuard });
+      const post = await graphqlApp(store(), { guard: GraphQLApiKeyGuard });
       const as = (key: string) => post('{ hello }', { 'x-api-key': key });
       await as('key-a');
       await as('key-a');

@@ -42,12 +42,6 @@ import {
   type RateLimitPolicy,
 } from '../../lib/index.js';
 
-const TWO_A_MINUTE = {
-  limit: 2,
-  window: '1m',
-  algorithm: 'fixed-window',
-} satisfies RateLimitPolicy;
-
 /** Trackers the guard counted under, in call order (reset after each test). */
 export const trackers: string[] = [];
 
@@ -70,14 +64,16 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close()));
 });
 
+// readme: rate-limit-gateway
 @WebSocketGateway()
 export class PingGateway {
   @SubscribeMessage('ping')
-  @RateLimit(TWO_A_MINUTE)
+  @RateLimit({ limit: 2, window: '1m', algorithm: 'fixed-window' })
   ping(@MessageBody() data: unknown): { event: string; data: unknown } {
     return { event: 'pong', data };
   }
 }
+// readme: end
 
 /** A WebSocket reply: `pong` with the data sent, or Nest's `exception` event. */
 export interface WsReply {
@@ -164,20 +160,22 @@ async function wsClient(port: number): Promise<WsCall> {
     });
 }
 
+// readme: rate-limit-resolver
 @Resolver()
 export class GreetingResolver {
   @Query('hello')
-  @RateLimit(TWO_A_MINUTE)
+  @RateLimit({ limit: 2, window: '1m', algorithm: 'fixed-window' })
   hello(): string {
     return 'hi';
   }
 
   @Mutation('rename')
-  @RateLimit(TWO_A_MINUTE)
+  @RateLimit({ limit: 2, window: '1m', algorithm: 'fixed-window' })
   rename(@Args('name') name: string): string {
     return name;
   }
 }
+// readme: end
 
 const TYPE_DEFS = `
   type Query { hello: String }
@@ -240,14 +238,16 @@ export async function graphqlApp(
   };
 }
 
+// readme: rate-limit-message-pattern
 @Controller()
 export class PingController {
   @MessagePattern('ping')
-  @RateLimit(TWO_A_MINUTE)
+  @RateLimit({ limit: 2, window: '1m', algorithm: 'fixed-window' })
   ping(@Payload() data: unknown): unknown {
     return data;
   }
 }
+// readme: end
 
 /** Sends `ping` with `data`; rejects with what the server's exception filter sent. */
 export type RpcCall = (data: unknown) => Promise<unknown>;
