@@ -18,6 +18,7 @@ import {
   Injectable,
   Module,
   type DynamicModule,
+  type INestApplication,
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
@@ -127,6 +128,15 @@ async function main(): Promise<void> {
     { module: Root, imports: [appModule(kind, url)] },
     { logger: ['error'] },
   );
+  await serveToParent(app);
+}
+
+/**
+ * Listens on a free loopback port and tells the parent (bench/rate-limit.http.bench.ts
+ * `startChild`): `{ port }` once listening, `{ cpu }` (µs so far) on any message; closes the app
+ * and exits when the parent disconnects.
+ */
+export async function serveToParent(app: INestApplication): Promise<void> {
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   process.on('message', () => {

@@ -9,7 +9,7 @@ import type { Sample } from './lib/measure.js';
 import type { RateLimitContender } from './rate-limit.http-server.bench.js';
 
 /** The subset of autocannon's options and result this bench uses (it ships no types). */
-interface AutocannonOptions {
+export interface AutocannonOptions {
   url: string;
   connections: number;
   duration?: number;
@@ -17,14 +17,14 @@ interface AutocannonOptions {
   headers?: Record<string, string>;
   requests?: { method: 'GET'; setupRequest: (req: { headers?: object }) => object }[];
 }
-interface AutocannonResult {
+export interface AutocannonResult {
   errors: number;
   timeouts: number;
   non2xx: number;
   '2xx': number;
   statusCodeStats: Record<string, { count: number } | undefined>;
 }
-const autocannon = createRequire(import.meta.url)('autocannon') as (
+export const autocannon = createRequire(import.meta.url)('autocannon') as (
   options: AutocannonOptions,
 ) => Promise<AutocannonResult>;
 
@@ -45,13 +45,23 @@ export interface Server {
 
 const SERVER = fileURLToPath(new URL('./rate-limit.http-server.bench.js', import.meta.url));
 
-export async function startServer(kind: RateLimitContender, url: string): Promise<Server> {
-  const child: ChildProcess = fork(SERVER, [kind, url], {
+export function startServer(kind: RateLimitContender, url: string): Promise<Server> {
+  return startChild(SERVER, [kind, url]);
+}
+
+/**
+ * Forks `script` with `args`: a bench server that reports `{ port }` once listening, answers any
+ * message with `{ cpu }` and exits when the parent disconnects.
+ */
+export async function startChild(script: string, args: readonly string[]): Promise<Server> {
+  const child: ChildProcess = fork(script, args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m) => resolve((m as { port: number }).port));
-    child.once('exit', (code) => reject(new Error(`${kind} exited (${code}) before listening`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${args.join(' ')} exited (${code}) before listening`)),
+    );
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {

@@ -2,7 +2,8 @@
  * Runs the benchmark sections, prints a markdown report and writes it to bench/RESULTS.md.
  *
  *   npm run bench                      every section
- *   npm run bench -- redis             only the named section(s): memory, redis, cache, local, rate-limit
+ *   npm run bench -- redis             only the named section(s): memory, redis, cache, local,
+ *                                      rate-limit, rate-limit-flood
  *   npm run bench -- --rounds 15       more rounds (default 9)
  *   npm run bench -- --quick           a short smoke run of the bench itself (figures not meaningful)
  *   npm run bench -- --no-write        print only, leave RESULTS.md alone
@@ -19,6 +20,7 @@ import type { BenchSection } from './lib/section.js';
 import { cacheBench } from './cache.bench.js';
 import { localBench } from './cache.local.bench.js';
 import { rateLimitBench } from './rate-limit.bench.js';
+import { rateLimitFloodBench } from './rate-limit.flood.bench.js';
 import { memoryStoreBench } from './store.memory.bench.js';
 import { redisStoreBench } from './store.redis.bench.js';
 
@@ -28,6 +30,7 @@ const SECTIONS: BenchSection[] = [
   cacheBench,
   localBench,
   rateLimitBench,
+  rateLimitFloodBench,
 ];
 
 /** bench/RESULTS.md, whatever the working directory (this file runs from .tmp/bench/bench/). */

@@ -1,9 +1,18 @@
 /**
- * Rate limiting on a KvsModule store: a guard and decorators for HTTP routes, and a programmatic
- * limiter for everything else. Sliding window, fixed window, token bucket and GCRA; several policies
- * decided in one atomic step; one round trip per decision on Redis.
+ * Rate limiting on a KvsModule store: a guard and decorators for HTTP routes, WebSocket gateways,
+ * GraphQL resolvers and microservice handlers, and a programmatic limiter for everything else.
+ * Sliding window, fixed window, token bucket and GCRA; several policies decided in one atomic
+ * step; one round trip per decision on Redis.
  */
 export { RATE_LIMIT_OPTIONS } from './rate-limit.constants.js';
+export {
+  RATE_LIMITED,
+  RATE_LIMIT_UNAVAILABLE,
+  RateLimitGraphQLError,
+  type RateLimitContextType,
+  type RateLimitExchange,
+  type RateLimitRefusalBody,
+} from './rate-limit.context.js';
 export { RateLimit, SkipRateLimit } from './rate-limit.decorator.js';
 export {
   RateLimitExceededException,

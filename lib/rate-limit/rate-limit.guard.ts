@@ -2,14 +2,18 @@ import { Injectable, Optional, type CanActivate, type ExecutionContext } from '@
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { clientAddress } from './rate-limit.client-ip.js';
 import {
+  addressOf,
+  exchangeOf,
+  prepareContext,
+  refusalOf,
+  unavailableOf,
+  type RateLimitExchange,
+} from './rate-limit.context.js';
+import {
   RATE_LIMIT_POLICIES,
   RATE_LIMIT_ROUTE_OPTIONS,
   RATE_LIMIT_SKIP,
 } from './rate-limit.constants.js';
-import {
-  RateLimitExceededException,
-  RateLimitUnavailableException,
-} from './rate-limit.exception.js';
 import { KvsInvalidArgumentError } from '../store/index.js';
 import { rateLimitHeaders, retryAfterSeconds } from './rate-limit.headers.js';
 import type {
@@ -53,8 +57,10 @@ export function guardsBuiltOn(limiter: RateLimiter): ReadonlySet<RateLimitGuard>
 }
 
 /**
- * Limits HTTP routes by their `@RateLimit()` policies (or the module's default `policies`). Use it
- * as a global guard (`{ provide: APP_GUARD, useClass: RateLimitGuard }`) or with `@UseGuards()`.
+ * Limits routes by their `@RateLimit()` policies (or the module's default `policies`): HTTP
+ * routes, WebSocket message handlers, GraphQL resolvers and microservice message handlers (see
+ * rate-limit.context.ts for what each context counts under and how it refuses). Use it as a
+ * global guard (`{ provide: APP_GUARD, useClass: RateLimitGuard }`) or with `@UseGuards()`.
  * Extend it and override the protected hooks to change how requests are keyed, skipped or refused.
  */
 @Injectable()
@@ -79,12 +85,14 @@ export class RateLimitGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (!this.limiter.options.enabled) return true;
     const http = this.getRequestResponse(context);
-    if (http === undefined || decided.has(http.req)) return true;
+    if (http === undefined || decided.has(http.call ?? http.req)) return true;
     const route = this.#settings(context);
     if (route.skip || route.policies === undefined) return true;
     const skip = this.shouldSkip(context);
     if (skip === true || (skip !== false && (await skip))) return true;
-    decided.add(http.req);
+    decided.add(http.call ?? http.req);
+    const ready = prepareContext(context);
+    if (ready !== undefined) await ready;
     const tracked = this.getTracker(http.req, context);
     const tracker = typeof tracked === 'string' ? tracked : await tracked;
     const keys: string[] = [];
@@ -101,22 +109,25 @@ export class RateLimitGuard implements CanActivate {
       if (decision.allowed) return true;
       return this.throwUnavailable(context, decision);
     }
-    if (route.headers !== false) this.setHeaders(http.res, decision, route.headers);
+    const { res } = http;
+    if (route.headers !== false && res !== undefined) this.setHeaders(res, decision, route.headers);
     if (decision.allowed) {
-      if (route.counts) refundByOutcome(this.limiter, http.res, keys, policies);
+      // Outcomes are HTTP statuses; a GraphQL, WebSocket or RPC call always counts.
+      if (route.counts && res !== undefined && context.getType() === 'http') {
+        refundByOutcome(this.limiter, res, keys, policies);
+      }
       return true;
     }
-    this.setHeader(http.res, 'Retry-After', String(retryAfterSeconds(decision)));
+    if (res !== undefined) this.setHeader(res, 'Retry-After', String(retryAfterSeconds(decision)));
     return this.throwException(context, decision);
   }
 
-  /** The request and response of an HTTP context; undefined (not limited) for other contexts. */
-  protected getRequestResponse(
-    context: ExecutionContext,
-  ): { req: object; res: object } | undefined {
-    if (context.getType() !== 'http') return undefined;
-    const http = context.switchToHttp();
-    return { req: http.getRequest<object>(), res: http.getResponse<object>() };
+  /**
+   * The request (or WebSocket client, or RPC context) and the response of a call; undefined (not
+   * limited) for a context type other than http, ws, rpc and graphql.
+   */
+  protected getRequestResponse(context: ExecutionContext): RateLimitExchange | undefined {
+    return exchangeOf(context);
   }
 
   /** Whether to let this request through uncounted; default: the module's `skip` option. */
@@ -127,12 +138,12 @@ export class RateLimitGuard implements CanActivate {
 
   /**
    * Who is asking: the client IP as the framework computed it (`req.ip`: proxy headers count only
-   * when the app trusts proxies, via Express's `trust proxy` or Fastify's `trustProxy`), IPv6 cut
-   * to its `ipv6Subnet` network.
+   * when the app trusts proxies, via Express's `trust proxy` or Fastify's `trustProxy`); on
+   * WebSockets the client's address (socket.io handshake, ws socket), on RPC over TCP the caller's;
+   * IPv6 cut to its `ipv6Subnet` network. No address (e.g. RPC over a broker): one shared count.
    */
-  protected getTracker(req: object, _context: ExecutionContext): string | Promise<string> {
-    const { ip, socket } = req as RateLimitRequest;
-    const address = ip ?? socket?.remoteAddress;
+  protected getTracker(req: object, context: ExecutionContext): string | Promise<string> {
+    const address = addressOf(req, context);
     return address === undefined
       ? 'unknown-client'
       : clientAddress(address, this.limiter.options.ipv6Subnet);
@@ -162,14 +173,17 @@ export class RateLimitGuard implements CanActivate {
     this.adapterHost.httpAdapter.setHeader(res, name, value);
   }
 
-  /** Refuses a request over its limit: 429 with Nest's usual body (`Retry-After` is already set). */
-  protected throwException(_context: ExecutionContext, decision: RateLimitDecision): never {
-    throw new RateLimitExceededException(decision);
+  /**
+   * Refuses a request over its limit: HTTP 429 with Nest's usual body (`Retry-After` is already
+   * set); WsException / RpcException / GraphQL error with code `RATE_LIMITED` and `retryAfter`.
+   */
+  protected throwException(context: ExecutionContext, decision: RateLimitDecision): never {
+    throw refusalOf(context, decision);
   }
 
-  /** Refuses a request the store could not decide, under `onStoreError: 'deny'`: 503. */
-  protected throwUnavailable(_context: ExecutionContext, decision: RateLimitDecision): never {
-    throw new RateLimitUnavailableException(decision);
+  /** Refuses a request the store could not decide, under `onStoreError: 'deny'`: 503 on HTTP. */
+  protected throwUnavailable(context: ExecutionContext, decision: RateLimitDecision): never {
+    throw unavailableOf(context, decision);
   }
 
   /** The route's settings: a route's own metadata beats its controller's, which beats the module's. */
