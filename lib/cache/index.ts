@@ -23,3 +23,4 @@ export type {
 export type { KvsCacheStats } from './engine/cache.space.js';
 export { KvsCacheModule } from './cache.module.js';
 export { KvsCache } from './cache.service.js';
+export { KvsCacheHeaderInterceptor } from './cache.header.interceptor.js';

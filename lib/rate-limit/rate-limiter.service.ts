@@ -18,6 +18,7 @@ import {
   type ResolvedRateLimitOptions,
 } from './rate-limit.options.js';
 import { resolvePolicies, resolvePolicy } from './rate-limit.policy.js';
+import { observeDecider } from '../telemetry/telemetry.traces.js';
 
 /**
  * Decides whether a unit of work may go ahead, for HTTP routes (through `RateLimitGuard`) and for
@@ -47,7 +48,9 @@ export class RateLimiter implements OnModuleInit {
     this.options = resolveRateLimitOptions(options);
     this.#explicit = options !== undefined;
     this.#moduleRef = moduleRef;
-    this.decider = new RateLimitDecider(this.options, (name) => this.#findStore(name));
+    this.decider = observeDecider(
+      new RateLimitDecider(this.options, (name) => this.#findStore(name)),
+    );
   }
 
   /**

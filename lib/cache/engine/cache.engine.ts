@@ -3,6 +3,8 @@ import { cacheMessages } from '../cache.messages.js';
 import { freshUntil, NOT_AN_ENTRY, readEntry, seal, unseal } from '../entry/cache.envelope.js';
 import { lockKey, valueKey } from '../entry/cache.keys.js';
 import { FAILED, type Flight, type SpaceContext } from './cache.space.js';
+import { cacheLookup } from '../../telemetry/telemetry.hooks.js';
+import { tracedLoad } from '../../telemetry/telemetry.traces.js';
 import type { CachePlan, CacheWriter, EngineSettings, Load } from './cache.writer.js';
 
 /** What a load produced: the value for the call that ran it, and copies for calls that joined. */
@@ -34,7 +36,9 @@ export class CacheEngine {
     const { space } = plan;
     if (space.flights.size > 0) {
       const running = space.flights.get(storeKey);
-      if (running !== undefined) return this.#join(running as Flight<Outcome>) as Promise<T>;
+      if (running !== undefined) {
+        return this.#join(running as Flight<Outcome>, plan.namespace) as Promise<T>;
+      }
     }
     let bytes: Buffer | undefined;
     try {
@@ -49,8 +53,12 @@ export class CacheEngine {
         const until = freshUntil(bytes);
         if (until > 0 && this.settings.clock() >= until) {
           this.ctx.stats.stale++;
+          cacheLookup('stale', plan.namespace);
           this.#refresh(plan, key, load as Load<unknown>);
-        } else this.ctx.stats.hits++;
+        } else {
+          this.ctx.stats.hits++;
+          cacheLookup('hit', plan.namespace);
+        }
         return value as T;
       }
     }
@@ -69,9 +77,11 @@ export class CacheEngine {
     const value = bytes === undefined ? UNREADABLE : this.#decode(bytes, storeKey);
     if (value === UNREADABLE) {
       this.ctx.stats.misses++;
+      cacheLookup('miss', plan.namespace);
       return undefined;
     }
     this.ctx.stats.hits++;
+    cacheLookup('hit', plan.namespace);
     return { value };
   }
 
@@ -87,8 +97,9 @@ export class CacheEngine {
     return UNREADABLE;
   }
 
-  async #join(flight: Flight<Outcome>): Promise<unknown> {
+  async #join(flight: Flight<Outcome>, namespace: string): Promise<unknown> {
     this.ctx.stats.misses++;
+    cacheLookup('miss', namespace);
     const outcome = await flight.promise;
     return outcome.copy();
   }
@@ -103,7 +114,7 @@ export class CacheEngine {
     const storeKey = valueKey(plan, key);
     const { flights } = plan.space;
     const running = flights.get(storeKey);
-    if (running !== undefined) return this.#join(running as Flight<Outcome>);
+    if (running !== undefined) return this.#join(running as Flight<Outcome>, plan.namespace);
     const flight: Flight<Outcome> = { promise: undefined as never, cancelled: false };
     flight.promise =
       write && plan.lock
@@ -112,6 +123,7 @@ export class CacheEngine {
     flights.set(storeKey, flight);
     // Counted before the load settles, so a call whose load throws is a miss too.
     this.ctx.stats.misses++;
+    cacheLookup('miss', plan.namespace);
     try {
       const { value } = await flight.promise;
       return value;
@@ -128,7 +140,7 @@ export class CacheEngine {
     write: boolean,
   ): Promise<Outcome> {
     this.ctx.stats.loads++;
-    const value = await load.compute();
+    const value = await tracedLoad(plan.namespace, plan.label, () => load.compute());
     const bytes =
       write && !flight.cancelled
         ? await this.writer.store(plan, key, value, load.unless)
