@@ -106,7 +106,10 @@ function createState(): TelemetryState {
   };
   (state as { loaded: Promise<void> }).loaded = import('@opentelemetry/api').then(
     (api) => {
-      state.api = ((api as { default?: unknown }).default ?? api) as OtelApi;
+      // The named exports: the API's default export holds only some of them.
+      const named = api as unknown as Partial<OtelApi> & { default?: Partial<OtelApi> };
+      const found = typeof named.createNoopMeter === 'function' ? named : named.default;
+      state.api = isUsable(found) ? found : null;
       refreshTelemetry();
     },
     () => {
@@ -114,6 +117,17 @@ function createState(): TelemetryState {
     },
   );
   return state;
+}
+
+/** Whether `api` has what this package calls (any @opentelemetry/api 1.x does). */
+function isUsable(api: Partial<OtelApi> | undefined): api is OtelApi {
+  return (
+    typeof api?.createNoopMeter === 'function' &&
+    typeof api.ProxyTracerProvider === 'function' &&
+    typeof api.metrics?.getMeterProvider === 'function' &&
+    typeof api.trace?.getTracerProvider === 'function' &&
+    typeof api.context?.with === 'function'
+  );
 }
 
 /**
