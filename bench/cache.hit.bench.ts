@@ -38,7 +38,7 @@ const TARGETS: Target[] = HIT_OPS.flatMap((op) => [
 ]);
 
 /** A ~500-byte product with a Date, as a service would return it. */
-function product(id: string) {
+export function product(id: string) {
   return {
     id,
     name: `Product ${id}`,
@@ -51,7 +51,7 @@ function product(id: string) {
 type Product = ReturnType<typeof product>;
 
 @Injectable()
-class Catalog {
+export class Catalog {
   loads = 0;
   constructor(@InjectKvs() private readonly store: KvsStore) {}
 
@@ -81,7 +81,7 @@ class Catalog {
   }
 }
 
-async function hitPathApp(store: KvsModuleOptions): Promise<INestApplicationContext> {
+export async function hitPathApp(store: KvsModuleOptions): Promise<INestApplicationContext> {
   @Module({
     imports: [KvsModule.forRoot(store), KvsCacheModule.forRoot({ ttl: TTL })],
     providers: [Catalog],

@@ -2,7 +2,7 @@
  * Runs the benchmark sections, prints a markdown report and writes it to bench/RESULTS.md.
  *
  *   npm run bench                      every section
- *   npm run bench -- redis             only the named section(s): memory, redis, cache, rate-limit
+ *   npm run bench -- redis             only the named section(s): memory, redis, cache, rate-limit, telemetry
  *   npm run bench -- --rounds 15       more rounds (default 9)
  *   npm run bench -- --quick           a short smoke run of the bench itself (figures not meaningful)
  *   npm run bench -- --no-write        print only, leave RESULTS.md alone
@@ -20,8 +20,15 @@ import { cacheBench } from './cache.bench.js';
 import { rateLimitBench } from './rate-limit.bench.js';
 import { memoryStoreBench } from './store.memory.bench.js';
 import { redisStoreBench } from './store.redis.bench.js';
+import { telemetryBench } from './telemetry.bench.js';
 
-const SECTIONS: BenchSection[] = [memoryStoreBench, redisStoreBench, cacheBench, rateLimitBench];
+const SECTIONS: BenchSection[] = [
+  memoryStoreBench,
+  redisStoreBench,
+  cacheBench,
+  rateLimitBench,
+  telemetryBench,
+];
 
 /** bench/RESULTS.md, whatever the working directory (this file runs from .tmp/bench/bench/). */
 const RESULTS = fileURLToPath(new URL('../../../bench/RESULTS.md', import.meta.url));

@@ -8,7 +8,7 @@ export type OtelAttributes = Record<string, string | number | boolean | string[]
 
 /** A synchronous histogram. */
 export interface OtelHistogram {
-  record(value: number, attributes?: OtelAttributes): void;
+  record(value: number, attributes?: OtelAttributes, context?: OtelContext): void;
 }
 
 /** An asynchronous instrument (its values are read in a batch callback). */
@@ -67,6 +67,7 @@ export interface OtelApi {
     with<R>(context: OtelContext, fn: () => R): R;
   };
   createNoopMeter(): OtelMeter;
+  ROOT_CONTEXT: OtelContext;
   ProxyTracerProvider: new () => { getDelegate(): unknown };
 }
 

@@ -6,6 +6,7 @@ import type {
   OtelHistogram,
   OtelMeter,
   OtelObservable,
+  OtelContext,
   OtelTracer,
 } from './otel.types.js';
 
@@ -59,8 +60,11 @@ export interface TelemetryState {
   /** `configureKvsTelemetry`'s switches (default: both on). */
   metrics: boolean;
   traces: boolean;
+  storeDurations: boolean;
   /** True when metrics are on, the API is loaded and a real meter provider is registered. */
   counting: boolean;
+  /** True when counting and `storeDurations`: the stores KvsModule creates are timed. */
+  timing: boolean;
   /** True when traces are on, the API is loaded and a real tracer provider is registered. */
   tracing: boolean;
   /** The meter provider the instruments belong to. */
@@ -68,6 +72,8 @@ export interface TelemetryState {
   instruments: Instruments | undefined;
   tracer: OtelTracer | undefined;
   tracerProvider: unknown;
+  /** The API's root context: histogram points are recorded on it (no active-context lookup). */
+  root: OtelContext | undefined;
   readonly namespaces: Map<string, NamespaceCells>;
   readonly policies: Map<string, PolicyCells>;
   /** Cache store-step failures by `step\0error type`. */
@@ -92,12 +98,15 @@ function createState(): TelemetryState {
     loaded: undefined as never,
     metrics: true,
     traces: true,
+    storeDurations: true,
     counting: false,
+    timing: false,
     tracing: false,
     provider: undefined,
     instruments: undefined,
     tracer: undefined,
     tracerProvider: undefined,
+    root: undefined,
     namespaces: new Map(),
     policies: new Map(),
     errors: new Map(),
@@ -145,7 +154,7 @@ export function refreshTelemetry(): void {
   const s = telemetry;
   const api = s.api;
   if (api === undefined || api === null) {
-    s.counting = s.tracing = false;
+    s.counting = s.timing = s.tracing = false;
     return;
   }
   const provider = api.metrics.getMeterProvider();
@@ -159,6 +168,8 @@ export function refreshTelemetry(): void {
     s.errors.clear();
   }
   s.counting = s.metrics && s.instruments !== undefined;
+  s.timing = s.counting && s.storeDurations;
+  s.root = api.ROOT_CONTEXT;
   const global = api.trace.getTracerProvider();
   if (global !== s.tracerProvider) {
     // A tracer of the API belongs to the global provider of its time (trace.disable() replaces it).

@@ -37,7 +37,7 @@ beforeEach(() => {
 afterEach(async () => {
   await app?.close();
   app = undefined;
-  configureKvsTelemetry({ metrics: true, traces: true });
+  configureKvsTelemetry({ metrics: true, traces: true, storeDurations: true });
   await sdk.close();
 });
 
@@ -185,6 +185,14 @@ describe('store and cache metrics on Redis', () => {
     const [point] = duration!.dataPoints as { value: { sum: number; max?: number } }[];
     expect(point!.value.sum).toBeGreaterThan(0);
     expect(point!.value.max).toBeLessThan(5); // seconds, not milliseconds
+  });
+
+  it('times nothing with storeDurations: false, and still counts', async () => {
+    configureKvsTelemetry({ storeDurations: false });
+    const { catalog } = await start({ type: 'redis', url: redis.server.url, keyPrefix: 'd:' });
+    await catalog.find('1');
+    expect(await sdk.metric('kvs.store.operation.duration')).toBeUndefined();
+    expect(await sdk.points('kvs.cache.lookups')).toHaveLength(1);
   });
 
   it('counts a failed store step in kvs.cache.errors, and the call as a miss', async () => {
