@@ -10,11 +10,13 @@ import { loadSampleConfig } from './sample.config.js';
 
 async function bootstrap(): Promise<void> {
   const { config, warnings } = loadSampleConfig();
+  // readme: otel-main
   const exporter = startTelemetry(); // before the app, so that KvsModule sees the SDK
   const app = await NestFactory.create({
     module: class Sample {},
     imports: [AppModule.forRoot(config), MetricsModule.forRoot(exporter)],
   });
+  // readme: end
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
   const logger = new Logger('sample');

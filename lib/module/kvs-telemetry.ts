@@ -11,8 +11,9 @@ export interface KvsTelemetryOptions {
   metrics?: boolean;
   /**
    * Time every operation of the Redis stores KvsModule creates (`kvs.store.operation.duration`).
-   * Default true. The SDK's histogram costs about 1-2 µs per operation: turn it off to keep only
-   * the counters on a CPU-bound Redis hot path.
+   * Default true. The SDK's histogram and the clock reads cost a few µs of CPU per operation
+   * (bench: `npm run bench -- telemetry`): turn it off to keep only the counters on a CPU-bound
+   * Redis hot path.
    */
   storeDurations?: boolean;
   /** Make `kvs.cache.load` and `kvs.ratelimit.decision` spans. Default true (likewise). */

@@ -5,13 +5,13 @@ import {
   cacheLoad,
   type ObservedDecision,
 } from './telemetry.hooks.js';
-import { telemetry } from './telemetry.state.js';
+import { refreshTelemetry, telemetry } from './telemetry.state.js';
 
 /**
  * Spans: one per cache load and one per rate-limit decision, children of the active span (the
  * request's, when the app has HTTP instrumentation). Store commands get none from this package:
- * `@opentelemetry/instrumentation-ioredis` makes a span per Redis command, and those made during a
- * load are children of the load's span, since the load runs in its context.
+ * `@opentelemetry/instrumentation-ioredis` makes a span per Redis command; a decision's script and
+ * the queries a load makes run with its span active, so their spans are its children.
  */
 
 /** Marks a span failed with `err` and ends it. */
@@ -42,14 +42,10 @@ export function tracedLoad<T>(
   cacheLoad(namespace);
   const s = telemetry;
   if (!s.tracing || s.api == null || s.tracer === undefined) return compute();
-  const { context, trace } = s.api;
-  const parent = context.active();
-  const span = s.tracer.startSpan(
-    'kvs.cache.load',
-    { attributes: { 'kvs.cache.namespace': namespace, 'code.function': label } },
-    parent,
-  );
-  return context.with(trace.setSpan(parent, span), compute).then(
+  const span = s.tracer.startSpan('kvs.cache.load', {
+    attributes: { 'kvs.cache.namespace': namespace, 'code.function': label },
+  });
+  return inSpan(span, compute).then(
     (value) => {
       span.end();
       return value;
@@ -70,6 +66,7 @@ type Decide = (...args: never[]) => ObservedDecision | Promise<ObservedDecision>
  * records it.
  */
 export function observeDecider<D extends { decide: Decide }>(decider: D): D {
+  refreshTelemetry(); // a limiter made outside Nest sees an SDK registered before it
   const original = decider.decide;
   const decide = function (
     this: D,
@@ -80,7 +77,10 @@ export function observeDecider<D extends { decide: Decide }>(decider: D): D {
     const span = s.tracing ? decisionSpan(args[1]) : undefined;
     let out: ObservedDecision | Promise<ObservedDecision>;
     try {
-      out = original.apply(this, args);
+      out =
+        span === undefined
+          ? original.apply(this, args)
+          : inSpan(span, () => original.apply(this, args));
     } catch (err) {
       if (span !== undefined) failed(span, err);
       throw err;
@@ -96,6 +96,12 @@ export function observeDecider<D extends { decide: Decide }>(decider: D): D {
   };
   (decider as { decide: Decide }).decide = decide;
   return decider;
+}
+
+/** Runs `fn` with `span` active, so the store commands it issues are the span's children. */
+function inSpan<R>(span: OtelSpan, fn: () => R): R {
+  const { context, trace } = telemetry.api!;
+  return context.with(trace.setSpan(context.active(), span), fn);
 }
 
 function decisionSpan(policies: unknown): OtelSpan | undefined {

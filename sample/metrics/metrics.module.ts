@@ -3,10 +3,10 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { KvsCacheHeaderInterceptor } from '../../lib/index.js';
 
+// readme: otel-metrics-route
 const EXPORTER = 'sample:prometheus-exporter';
 const serializer = new PrometheusSerializer();
 
-// readme: otel-metrics-route
 /** GET /metrics: every metric of the app's MeterProvider, nestjs-kvs's included, for Prometheus. */
 @Controller('metrics')
 export class MetricsController {

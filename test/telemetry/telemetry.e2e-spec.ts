@@ -18,10 +18,12 @@ import {
   KvsInvalidArgumentError,
   KvsModule,
   RateLimit,
+  RateLimiter,
   RateLimitGuard,
   RateLimitModule,
   type KvsModuleOptions,
   type KvsStore,
+  type RedisStore,
 } from '../../lib/index.js';
 import { useRedisServer } from '../support/backends.js';
 import { thrown } from '../support/thrown.js';
@@ -141,12 +143,18 @@ describe('cache metrics', () => {
     expect(await sdk.metric('kvs.store.operation.duration')).toBeUndefined();
   });
 
-  it('counts nothing once metrics are turned off, and spans stay', async () => {
-    configureKvsTelemetry({ metrics: false });
+  it('counts nothing and makes no span once both are turned off', async () => {
+    // readme: otel-off
+    configureKvsTelemetry({ metrics: false, traces: false }); // before creating the app
+    // readme: end
     const { catalog } = await start({ type: 'memory' });
     await catalog.find('1');
     expect(await sdk.metric('kvs.cache.lookups')).toBeUndefined();
+    expect(sdk.spans()).toEqual([]);
+    configureKvsTelemetry({ traces: true }); // spans come back at once (metrics stay off)
+    await catalog.find('2');
     expect(sdk.spans().map((s) => s.name)).toEqual(['kvs.cache.load']);
+    expect(await sdk.metric('kvs.cache.lookups')).toBeUndefined();
   });
 });
 
@@ -188,7 +196,9 @@ describe('store and cache metrics on Redis', () => {
   });
 
   it('times nothing with storeDurations: false, and still counts', async () => {
-    configureKvsTelemetry({ storeDurations: false });
+    // readme: otel-store-durations
+    configureKvsTelemetry({ storeDurations: false }); // counters and spans only: no store timing
+    // readme: end
     const { catalog } = await start({ type: 'redis', url: redis.server.url, keyPrefix: 'd:' });
     await catalog.find('1');
     expect(await sdk.metric('kvs.store.operation.duration')).toBeUndefined();
@@ -277,6 +287,28 @@ describe('rate-limit decisions', () => {
       'error.type': 'KVS_CONNECTION', // the limiter's timeout is a KvsConnectionError
     });
   }, 30_000);
+});
+
+describe('rate-limit decision spans on Redis', () => {
+  it('are active while the script runs, so Redis command spans are their children', async () => {
+    const store = (await redis.redisStore({ keyPrefix: 's:' })) as RedisStore;
+    const active: (string | undefined)[] = [];
+    const evalScript = store.evalScript.bind(store);
+    store.evalScript = (...args) => {
+      active.push(trace.getActiveSpan()?.spanContext().spanId);
+      return evalScript(...args);
+    };
+    const limiter = new RateLimiter({ store });
+    await expect(
+      limiter.consume('k', { name: 'p', limit: 1, window: 60_000 }),
+    ).resolves.toMatchObject({
+      allowed: true,
+    });
+    const spans = sdk.spans().filter((s) => s.name === 'kvs.ratelimit.decision');
+    expect(spans).toHaveLength(1);
+    expect(active).toEqual([spans[0]!.spanContext().spanId]);
+    expect(spans[0]!.attributes).toMatchObject({ 'kvs.ratelimit.outcome': 'allowed' });
+  });
 });
 
 describe('cache load spans', () => {
