@@ -36,11 +36,11 @@ function manualClock() {
 const defaults = { newCheckout: false, maxUploadMb: 10, banner: 'hello' };
 
 describe.each(backends)('feature flags on %s', (_name, open) => {
-  it('reads defaults, and a change reaches another instance within refreshMs', async () => {
+  it('reads defaults, and a change reaches an instance that polls (live: false) within refreshMs', async () => {
     const store = await open();
     const clock = manualClock();
     const a = new FeatureFlags(store, { defaults, clock: clock.now });
-    const b = new FeatureFlags(store, { defaults, clock: clock.now, refreshMs: 1000 });
+    const b = new FeatureFlags(store, { defaults, clock: clock.now, refreshMs: 1000, live: false });
     expect(await b.isEnabled('newCheckout')).toBe(false);
     await a.set('newCheckout', true);
     expect(await a.isEnabled('newCheckout')).toBe(true);

@@ -29,6 +29,29 @@ export const cacheMessages = {
     `Register it with KvsModule.forRoot(${name === undefined ? '' : `{ name: ${JSON.stringify(name)}, ... }`}) ` +
     'in the same application, or set the store option to a registered store name.',
 
+  noChannel: (name: string | undefined, backend: string): string =>
+    `The cache's local tier needs a store with an invalidation channel to stay coherent across ` +
+    `instances, and the ${name === undefined ? 'default store' : `store ${JSON.stringify(name)}`} ` +
+    `(backend ${JSON.stringify(backend)}) has none. Use the built-in Redis store, or drop the local option.`,
+
+  localWithoutModule: (label: string): string =>
+    `${label} asks for the local tier, but KvsCacheModule.forRoot() has no local option. Turn it ` +
+    'on module-wide ({ local: true }), so that every write and eviction tells the other instances; ' +
+    'a method can then opt out with local: false or tune it with { ttl, shared }.',
+
+  localOnMemory: (name: string | undefined): string =>
+    `local tier off for the ${name === undefined ? 'default store' : `store ${JSON.stringify(name)}`}: ` +
+    'it is a memory store, whose hits already come from process memory.',
+
+  channelDown: (name: string | undefined, ms: number, err?: unknown): string =>
+    `The cache's local tier could not open its invalidation channel on the ${name === undefined ? 'default store' : `store ${JSON.stringify(name)}`} ` +
+    (err === undefined ? `within ${ms} ms` : `(${reason(err)})`) +
+    '. Check that Redis accepts SUBSCRIBE for this user, or drop the local option.',
+
+  trackingFailed: (namespace: string, err: unknown): string =>
+    `local.tracking: Redis does not track namespace ${JSON.stringify(namespace)}, so the local tier ` +
+    `does not serve it (${reason(err)}).`,
+
   twice: (): string =>
     'KvsCacheModule is registered twice in this application. Call KvsCacheModule.forRoot() once ' +
     '(it is global); pick another store or namespace per method with @Cacheable({ store, namespace }).',

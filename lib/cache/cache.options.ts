@@ -1,13 +1,34 @@
 import type { ConfigurableModuleAsyncOptions } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { describeValue } from '../shared/describe.js';
-import { toMilliseconds, warnShortDuration, type Duration } from '../shared/duration.js';
+import { warnShortDuration, type Duration } from '../shared/duration.js';
 import { assertKnownKeys, type OptionNames } from '../shared/known-keys.js';
 import type { LogSink } from '../shared/throttled-log.js';
 import { KvsInvalidArgumentError, MAX_TTL_MS, type KvsCodec } from '../store/index.js';
 import { MEMORY_STORE_OPTIONS } from '../store/memory/memory.store.js';
 import { REDIS_STORE_OPTIONS } from '../store/redis/redis.options.js';
 import { taggedJsonCodec } from './entry/cache.codec.js';
+import {
+  checkFlag,
+  checkFunction,
+  checkKeyOption,
+  checkMs,
+  checkName,
+  checkTimeout,
+  checkTtl,
+  reject,
+} from './cache.checks.js';
+
+import {
+  checkLocalOption,
+  resolveLocalSettings,
+  type CheckedLocal,
+  type KvsLocalOptions,
+  type KvsLocalTierOptions,
+  type LocalSettings,
+} from './local/local.options.js';
+
+export { checkFunction } from './cache.checks.js';
 
 /**
  * Every option of the cache, and every check of them: the module's (`forRoot`), the per-method
@@ -45,6 +66,12 @@ export interface KvsCacheModuleOptions {
   logger?: LogSink;
   /** Wall clock in epoch ms, for stale-while-revalidate. Default `Date.now`; inject one in tests. */
   clock?: () => number;
+  /**
+   * A local tier in process memory in front of a Redis store, kept coherent across instances over
+   * the store's pub/sub channel: `true` for the defaults, or its options. Off by default; off on a
+   * memory store (its hits already come from process memory).
+   */
+  local?: boolean | KvsLocalTierOptions;
 }
 
 /** Argument of `KvsCacheModule.forRootAsync`: `imports`, then `useFactory` + `inject`, `useClass` or `useExisting`. */
@@ -74,6 +101,8 @@ export interface CacheSettings {
   logInterval: number;
   logger: LogSink | undefined;
   clock: () => number;
+  /** The local tier, or undefined when the module does not turn it on. */
+  local: LocalSettings | undefined;
 }
 
 /**
@@ -93,6 +122,8 @@ export interface KvsCacheEntryOptions {
   timeout?: Duration;
   /** Cache `null` and `undefined` results (a hit, distinct from a miss). */
   cacheNull?: boolean;
+  /** Whether the entry goes through the local tier: `false` bypasses it; `true` or `{ ttl, shared }` uses it (also when the module has none). */
+  local?: boolean | KvsLocalOptions;
 }
 
 /** Options of a read-through load: `@Cacheable` and `KvsCache.wrap`. */
@@ -109,6 +140,9 @@ export interface KvsCacheWrapOptions<T> extends KvsCacheLoadOptions {
 
 /** Selects where an entry lives: a namespace and a store other than the module's. */
 export type KvsCacheTarget = Pick<KvsCacheEntryOptions, 'namespace' | 'store' | 'timeout'>;
+
+/** Options of `KvsCache.get()` and `lookup()`: where the entry lives, and whether to read the local tier. */
+export type KvsCacheReadOptions = KvsCacheTarget & Pick<KvsCacheEntryOptions, 'local'>;
 
 /**
  * Options of {@link Cacheable}. Annotate the parameters of `key`, `condition` and `unless` with
@@ -166,11 +200,12 @@ type Predicate = (...args: unknown[]) => boolean;
 /** Per-method or per-call overrides as checked: every duration in milliseconds. */
 export interface CheckedLoadOptions extends Omit<
   KvsCacheLoadOptions,
-  'ttl' | 'staleTtl' | 'timeout'
+  'ttl' | 'staleTtl' | 'timeout' | 'local'
 > {
   ttl?: number;
   staleTtl?: number;
   timeout?: number;
+  local?: CheckedLocal;
 }
 
 /** `@Cacheable` and `@CachePut` options as checked and stored, argument types erased. */
@@ -206,10 +241,12 @@ const MODULE_KEYS: OptionNames<KvsCacheModuleOptions> = {
   logInterval: true,
   logger: true,
   clock: true,
+  local: true,
 };
 const TARGET_KEYS: OptionNames<KvsCacheTarget> = { namespace: true, store: true, timeout: true };
+const READ_KEYS: OptionNames<KvsCacheReadOptions> = { ...TARGET_KEYS, local: true };
 const ENTRY_KEYS: OptionNames<KvsCacheEntryOptions> = {
-  ...TARGET_KEYS,
+  ...READ_KEYS,
   ttl: true,
   staleTtl: true,
   cacheNull: true,
@@ -299,6 +336,7 @@ export function resolveCacheSettings(options: unknown): CacheSettings {
     logInterval: checkMs(MODULE, 'logInterval', o.logInterval) ?? 10_000,
     logger: o.logger,
     clock: checkFunction(MODULE, 'clock', o.clock) ?? Date.now,
+    local: resolveLocalSettings(MODULE, o.local),
   };
   assertStaleTtl(MODULE, settings.ttl, settings.staleTtl);
   if (settings.lock && settings.lockWait === 0) {
@@ -352,10 +390,11 @@ export function checkEntryOptions(
   checkFlag(where, 'lock', o.lock);
   if (ttl !== undefined && staleTtl !== undefined) assertStaleTtl(where, ttl, staleTtl);
   warnShortDuration(`A ${where} ttl`, o.ttl, logger);
-  if (ttl === o.ttl && staleTtl === o.staleTtl && timeout === o.timeout) {
+  const local = checkLocalOption(where, o.local);
+  if (ttl === o.ttl && staleTtl === o.staleTtl && timeout === o.timeout && o.local === undefined) {
     return o as CheckedLoadOptions;
   }
-  return { ...o, ttl, staleTtl, timeout };
+  return { ...o, ttl, staleTtl, timeout, local };
 }
 
 /** Checks the options of `@Cacheable()`; durations become milliseconds. */
@@ -419,6 +458,7 @@ export function checkCacheEvictOptions<A extends unknown[]>(
 export const KVS_CACHE_METHOD_KEYS = {
   wrap: WRAP_KEYS,
   set: ENTRY_KEYS,
+  read: READ_KEYS,
   target: TARGET_KEYS,
 } as const;
 
@@ -426,99 +466,4 @@ export const KVS_CACHE_METHOD_KEYS = {
 export function checkKey(where: string, key: unknown): string {
   if (typeof key === 'string' && key.length > 0) return key;
   return reject(where, 'key', 'a non-empty string', key);
-}
-
-/** A function (undefined passes through). */
-export function checkFunction<F>(
-  where: string,
-  option: string,
-  value: F | undefined,
-): F | undefined {
-  if (value === undefined || typeof value === 'function') return value;
-  return reject(where, option, 'a function', value);
-}
-
-/** Throws saying which option of `where` is wrong and what it needs. */
-function reject(where: string, option: string, expected: string, got: unknown): never {
-  throw new KvsInvalidArgumentError(
-    `Invalid ${where} option ${option}: expected ${expected}, got ${describeValue(got)}.`,
-  );
-}
-
-/** Parsed duration strings: call-time options (`wrap`) repeat the same few. */
-const parsed = new Map<string, number | undefined>();
-
-/** A duration in ms: a finite number >= `min`, or a string such as '5m' (undefined passes through). */
-function checkMs(where: string, option: string, value: unknown, min = 0): number | undefined {
-  if (value === undefined) return undefined;
-  let ms: number | undefined;
-  if (typeof value === 'string') {
-    ms = parsed.get(value);
-    if (ms === undefined && !parsed.has(value)) {
-      ms = toMilliseconds(value);
-      if (parsed.size < 256) parsed.set(value, ms);
-    }
-  } else {
-    ms = toMilliseconds(value);
-  }
-  if (ms === undefined || !Number.isFinite(ms) || ms < min) {
-    return reject(
-      where,
-      option,
-      `a duration >= ${min}, as milliseconds (60000) or a string such as '30s', '5m', '1h' or '1d'`,
-      value,
-    );
-  }
-  return ms;
-}
-
-/** A duration the store keeps a key for: at most {@link MAX_TTL_MS}. */
-function checkTtl(where: string, option: string, value: unknown, min = 0): number | undefined {
-  const ms = checkMs(where, option, value, min);
-  if (ms !== undefined && ms > MAX_TTL_MS) {
-    throw new KvsInvalidArgumentError(
-      `Invalid ${where} option ${option}: ${ms} ms is longer than the store's limit of ${MAX_TTL_MS} ms (100 years). Use 0 for an entry that stays until evicted.`,
-    );
-  }
-  return ms;
-}
-
-/** The longest timer Node.js keeps (a longer one fires at once). */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
-/** A store step's timeout: >= 1 ms, and short enough for a timer. */
-function checkTimeout(where: string, value: unknown): number | undefined {
-  const ms = checkMs(where, 'timeout', value, 1);
-  if (ms !== undefined && ms > MAX_TIMEOUT_MS) {
-    throw new KvsInvalidArgumentError(
-      `Invalid ${where} option timeout: ${ms} ms is longer than a timer can wait (${MAX_TIMEOUT_MS} ms, about 24 days); a store step needs seconds at most, e.g. '1s'.`,
-    );
-  }
-  return ms;
-}
-
-/** A non-empty string (undefined passes through). */
-function checkName(where: string, option: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0) {
-    return reject(where, option, 'a non-empty string', value);
-  }
-  return value;
-}
-
-/** A boolean (undefined passes through). */
-function checkFlag(where: string, option: string, value: unknown): boolean | undefined {
-  if (value === undefined || typeof value === 'boolean') return value;
-  return reject(where, option, 'true or false', value);
-}
-
-/** A key: a non-empty string, or a function returning one (undefined passes through). */
-function checkKeyOption<F>(
-  where: string,
-  option: string,
-  value: string | F | undefined,
-): string | F | undefined {
-  if (value === undefined || typeof value === 'function') return value;
-  if (typeof value === 'string' && value.length > 0) return value;
-  return reject(where, option, 'a non-empty string or a function of the arguments', value);
 }

@@ -6,6 +6,7 @@ import {
   KVS_CACHE_METHOD_KEYS as KEYS,
   type KvsCacheEntryOptions,
   type KvsCacheLoadOptions,
+  type KvsCacheReadOptions,
   type KvsCacheTarget,
   type KvsCacheWrapOptions,
 } from './cache.options.js';
@@ -43,12 +44,12 @@ export class KvsCache {
   }
 
   /** The cached value of `key`, or `undefined` on a miss (and for a cached `undefined`; see `lookup`). */
-  async get<T>(key: string, options?: KvsCacheTarget): Promise<T | undefined> {
+  async get<T>(key: string, options?: KvsCacheReadOptions): Promise<T | undefined> {
     return (await this.#lookup<T>('KvsCache.get()', key, options))?.value;
   }
 
   /** `{ value }` when `key` is cached (even as `null` or `undefined`), `undefined` on a miss. */
-  lookup<T>(key: string, options?: KvsCacheTarget): Promise<{ value: T } | undefined> {
+  lookup<T>(key: string, options?: KvsCacheReadOptions): Promise<{ value: T } | undefined> {
     return this.#lookup('KvsCache.lookup()', key, options);
   }
 
@@ -95,11 +96,11 @@ export class KvsCache {
   async #lookup<T>(
     where: string,
     key: string,
-    options: KvsCacheTarget | undefined,
+    options: KvsCacheReadOptions | undefined,
   ): Promise<{ value: T } | undefined> {
     checkKey(where, key);
     if (!this.runtime.active) return undefined;
-    const plan = this.#plan(where, options);
+    const plan = this.#plan(where, options, KEYS.read);
     return (await this.runtime.engine.lookup(plan, key)) as { value: T } | undefined;
   }
 

@@ -1,4 +1,9 @@
-import { KvsInvalidArgumentError, type KvsStore } from '../store/index.js';
+import {
+  channelOf,
+  KvsInvalidArgumentError,
+  type KvsStore,
+  type KvsSubscription,
+} from '../store/index.js';
 import { assertKnownKeys, type OptionNames } from '../shared/known-keys.js';
 import { toInvalid } from '../store/kvs.errors.js';
 
@@ -21,6 +26,12 @@ export interface FeatureFlagsOptions<F extends Record<string, FlagValue>> {
   timeout?: number;
   /** Milliseconds now, for `refreshMs` (inject one in tests). */
   clock?: () => number;
+  /**
+   * Hear of `set` and `reset` on other instances over the store's channel (Redis pub/sub, the
+   * connection the cache's local tier uses too), so a change is seen within milliseconds; polling
+   * every `refreshMs` stays the fallback. Default true (on stores with a channel).
+   */
+  live?: boolean;
 }
 
 interface Cached {
@@ -37,12 +48,17 @@ const FLAG_OPTIONS: OptionNames<FeatureFlagsOptions<Record<string, FlagValue>>> 
   refreshMs: true,
   timeout: true,
   clock: true,
+  live: true,
 };
+
+/** The channel topic of flag changes. */
+const FLAGS_TOPIC = 'flags';
 
 /**
  * Feature flags that change without a restart: values live in the store, and each process reads
- * its flags at most once per `refreshMs` (one read for every flag), so a change reaches every
- * instance within that time. A flag never set, or one whose stored value has another type than
+ * its flags at most once per `refreshMs` (one read for every flag). A change made with `set` or
+ * `reset` reaches the other instances within milliseconds over the store's channel (`live`), and
+ * within `refreshMs` whatever happens to the channel. A flag never set, or one whose stored value has another type than
  * its default, reads as its default. When the store fails or does not answer within `timeout`,
  * the last value read (or the default) is served, and from then on calls wait for the store no
  * more: one read at a time goes on in the background until the store answers again.
@@ -62,8 +78,13 @@ export class FeatureFlags<F extends Record<string, FlagValue> = Record<string, F
   #reading: Promise<void> | undefined;
   /** False from a read that failed or outlived `timeout` until one succeeds: calls then wait not. */
   #answering = true;
-  /** How many `set`/`reset` calls there were, so that a read landing after one does not undo it. */
+  /**
+   * How many `set`/`reset` calls (and changes heard from other instances) there were, so that a
+   * read landing after one does not undo it.
+   */
   #writes = 0;
+  /** The store channel's subscription (`live`), if any. */
+  readonly #sub: KvsSubscription | undefined;
 
   constructor(store: KvsStore, options: FeatureFlagsOptions<F>) {
     if (typeof options?.defaults !== 'object' || options.defaults === null) {
@@ -78,6 +99,42 @@ export class FeatureFlags<F extends Record<string, FlagValue> = Record<string, F
     this.#refreshMs = checkMs('refreshMs', options.refreshMs ?? 1000);
     this.#timeout = checkMs('timeout', options.timeout ?? 150);
     this.#now = options.clock ?? (() => performance.now());
+    const live = options.live ?? true;
+    if (typeof live !== 'boolean') {
+      throw new KvsInvalidArgumentError('Invalid live: expected true or false.');
+    }
+    this.#sub = live
+      ? channelOf(store)?.subscribe({
+          message: (topic, data) => {
+            if (topic !== FLAGS_TOPIC) return;
+            const name = (data as { n?: unknown } | null)?.n;
+            if (typeof name === 'string' && this.has(name)) this.#expire([name]);
+          },
+          // Changes made while the channel was down were not heard: read everything anew.
+          state: (up) => {
+            if (up) this.#expire(this.names());
+          },
+        })
+      : undefined;
+  }
+
+  /** Stops hearing of other instances' changes (the store's close does it too). Idempotent. */
+  close(): void {
+    this.#sub?.close();
+  }
+
+  /** Nest calls it at shutdown for a provider made by {@link provideFeatureFlags}. */
+  onModuleDestroy(): void {
+    this.close();
+  }
+
+  /** The next `get` of these flags reads the store; a read under way now does not count. */
+  #expire(names: readonly (keyof F & string)[]): void {
+    const written = ++this.#writes;
+    for (const name of names) {
+      const cached = this.#cache.get(name);
+      if (cached !== undefined) this.#cache.set(name, { ...cached, readAt: -Infinity, written });
+    }
   }
 
   /**
@@ -116,7 +173,10 @@ export class FeatureFlags<F extends Record<string, FlagValue> = Record<string, F
     return Object.fromEntries(names.map((name, i) => [name, values[i]])) as unknown as F;
   }
 
-  /** Sets a flag for every instance; this one sees it at once, others within `refreshMs`. */
+  /**
+   * Sets a flag for every instance: this one sees it at once, the others within milliseconds
+   * over the channel (`live`), else within `refreshMs`.
+   */
   async set<K extends keyof F & string>(name: K, value: F[K]): Promise<void> {
     this.#known(name);
     if (!sameKind(value, this.#default(name))) {
@@ -126,6 +186,7 @@ export class FeatureFlags<F extends Record<string, FlagValue> = Record<string, F
     }
     await this.#store.set(this.#prefix + name, Buffer.from(JSON.stringify(value)));
     this.#cache.set(name, { value, readAt: this.#now(), written: ++this.#writes });
+    void this.#sub?.publish(FLAGS_TOPIC, { n: name });
   }
 
   /** Returns a flag to its default for every instance. */
@@ -137,6 +198,7 @@ export class FeatureFlags<F extends Record<string, FlagValue> = Record<string, F
       readAt: this.#now(),
       written: ++this.#writes,
     });
+    void this.#sub?.publish(FLAGS_TOPIC, { n: name });
   }
 
   /** Starts the read of every flag; see {@link #reading}. */

@@ -1,6 +1,6 @@
 /**
  * Rate limiting on a KvsModule store: a guard and decorators for HTTP routes, and a programmatic
- * limiter for everything else. Sliding window, fixed window and token bucket; several policies
+ * limiter for everything else. Sliding window, fixed window, token bucket and GCRA; several policies
  * decided in one atomic step; one round trip per decision on Redis.
  */
 export { RATE_LIMIT_OPTIONS } from './rate-limit.constants.js';
@@ -14,6 +14,7 @@ export { rateLimitHeaders } from './rate-limit.headers.js';
 export type {
   RateLimitAlgorithm,
   RateLimitConsumeOptions,
+  RateLimitCount,
   RateLimitDecision,
   RateLimitEntry,
   RateLimitHeaderFormat,
@@ -21,6 +22,7 @@ export type {
   RateLimitPolicyState,
   RateLimitRouteOptions,
   RateLimitStoreErrorPolicy,
+  RateLimitValue,
 } from './rate-limit.interfaces.js';
 export { RateLimitModule } from './rate-limit.module.js';
 export type {

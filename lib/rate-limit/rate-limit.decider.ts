@@ -6,18 +6,28 @@ import {
   backendFor,
   type BackendDecision,
   type CounterRequest,
+  type DecideMode,
   type RateLimitBackend,
 } from './backends/index.js';
 import { degradedDecision, toDecision, withStoreTimeout } from './rate-limit.decision.js';
+import { DenyCache } from './rate-limit.deny-cache.js';
+import { LocalFallback } from './rate-limit.fallback.js';
 import type { RateLimitDecision, RateLimitStoreErrorPolicy } from './rate-limit.interfaces.js';
-import { assertSharedTag, counterKey } from './rate-limit.keys.js';
+import { assertSharedTag, baseKey, blockKeyOf, counterKey } from './rate-limit.keys.js';
 import type { ResolvedRateLimitOptions } from './rate-limit.options.js';
 import { assertCost, assertUniqueNames, type ResolvedPolicy } from './rate-limit.policy.js';
 
 /**
+ * The time for what this process keeps about the store (the deny cache, the fallback's
+ * rechecks): never the `clock` option, which is the memory backend's (Redis decides on its own).
+ */
+const realClock = (): number => performance.timeOrigin + performance.now();
+
+/**
  * The decision core of a `RateLimiter`, on policies already resolved: checks the keys, builds the
- * counter keys, runs the backend (with the timeout when it does I/O) and applies `onStoreError`
- * when the store fails. Synchronous on memory, so the guard's hot path awaits only real I/O.
+ * counter keys, runs the backend (with the timeout when it does I/O), answers known refusals
+ * from the deny cache, and applies `onStoreError` when the store fails. Synchronous on memory,
+ * so the guard's hot path awaits only real I/O.
  *
  * Internal: a `RateLimiter` owns one (`limiter.decider`), used by the limiter's public methods
  * and by `RateLimitGuard`, which has its keys and resolved policies in hand.
@@ -25,6 +35,8 @@ import { assertCost, assertUniqueNames, type ResolvedPolicy } from './rate-limit
 export class RateLimitDecider {
   readonly #log = new ThrottledLog(new Logger('RateLimiter'));
   #backend: RateLimitBackend | undefined;
+  #denied: DenyCache | undefined;
+  #fallback: LocalFallback | undefined;
 
   /** `findStore` turns the `store` option, when it is a name (or omitted), into the store. */
   constructor(
@@ -33,13 +45,42 @@ export class RateLimitDecider {
   ) {}
 
   /** Picks the backend now, so a missing or unsupported store fails at startup. */
-  start(): void {
-    this.#backend ??= this.#createBackend();
+  start(): RateLimitBackend {
+    return (this.#backend ??= this.#createBackend());
+  }
+
+  /** Stops listening to the store's channel. */
+  close(): void {
+    this.#denied?.close();
   }
 
   /** The counter key of `key` under `policy` (see `RateLimiter.counterKey`). */
   counterKey(key: string, policy: ResolvedPolicy): string {
     return counterKey(this.options.keyPrefix, key, policy);
+  }
+
+  /** The counter and lockout keys of `key` under `policy`, spending `cost`. */
+  request(key: string, policy: ResolvedPolicy, cost: number): CounterRequest {
+    if (typeof key !== 'string' || key.length === 0) {
+      throw new KvsInvalidArgumentError(
+        `Invalid rate-limit key: expected a non-empty string, got ${describeValue(key)}.`,
+      );
+    }
+    const base = baseKey(this.options.keyPrefix, key);
+    return { key: base + policy.suffix, blockKey: blockKeyOf(base), policy, cost };
+  }
+
+  /** The counters of one decision, checked (costs, names, a shared hash tag). */
+  requests(
+    keys: readonly string[],
+    policies: readonly ResolvedPolicy[],
+    cost: number | undefined,
+  ): CounterRequest[] {
+    if (cost !== undefined) assertCost(cost, Math.min(...policies.map((p) => p.limit)), 'cost');
+    if (policies.length > 1) assertUniqueNames(policies);
+    const requests = policies.map((p, i) => this.request(keys[i]!, p, cost ?? p.cost));
+    if (requests.length > 1) assertSharedTag(requests);
+    return requests;
   }
 
   /**
@@ -51,39 +92,89 @@ export class RateLimitDecider {
     policies: readonly ResolvedPolicy[],
     onStoreError: RateLimitStoreErrorPolicy | undefined,
     cost: number | undefined,
+    mode: DecideMode = 'spend',
   ): RateLimitDecision | Promise<RateLimitDecision> {
-    if (cost !== undefined) assertCost(cost, Math.min(...policies.map((p) => p.limit)), 'cost');
-    if (policies.length > 1) assertUniqueNames(policies);
-    const requests: CounterRequest[] = [];
-    for (let i = 0; i < policies.length; i++) {
-      const key = keys[i];
-      if (typeof key !== 'string' || key.length === 0) {
-        throw new KvsInvalidArgumentError(
-          `Invalid rate-limit key: expected a non-empty string, got ${describeValue(key)}.`,
-        );
-      }
-      const policy = policies[i]!;
-      requests.push({ key: this.counterKey(key, policy), policy, cost: cost ?? policy.cost });
-    }
-    if (requests.length > 1) assertSharedTag(requests);
-    const backend = (this.#backend ??= this.#createBackend());
-    const failed = (err: unknown) =>
-      this.#degraded(policies, err, onStoreError ?? this.options.onStoreError);
+    const requests = this.requests(keys, policies, cost);
+    const backend = this.start();
+    const onError = onStoreError ?? this.options.onStoreError;
     if (!backend.remote) {
       try {
-        return toDecision(policies, backend.decide(requests) as BackendDecision);
+        return toDecision(policies, backend.decide(requests, mode) as BackendDecision);
       } catch (err) {
-        return failed(err);
+        return this.#degraded(policies, requests, err, onError);
       }
     }
-    return withStoreTimeout(
-      backend.decide(requests) as Promise<BackendDecision>,
-      this.options.timeout,
-    ).then((outcome) => toDecision(policies, outcome), failed);
+    const fallback = onError === 'local' ? this.fallback() : undefined;
+    if (fallback?.down === true) {
+      fallback.recheck(() => this.remote(backend.decide(requests, 'peek')));
+      return this.#local(requests, fallback);
+    }
+    const cache = mode === 'spend' ? this.#denyCache() : undefined;
+    const signature = cache?.signature(requests);
+    if (cache !== undefined && signature !== undefined) {
+      const known = cache.lookup(requests, signature);
+      if (known !== undefined) return known;
+    }
+    const sentAt = realClock();
+    return this.remote(backend.decide(requests, mode)).then(
+      (outcome) => {
+        const decision = toDecision(policies, outcome);
+        if (signature !== undefined) cache!.remember(requests, signature, decision, sentAt);
+        return decision;
+      },
+      (err: unknown) => this.#degraded(policies, requests, err, onError),
+    );
+  }
+
+  /** The local fallback (`onStoreError: 'local'`), created on first use. */
+  fallback(): LocalFallback {
+    const { clock, instances, maxKeys } = this.options;
+    return (this.#fallback ??= new LocalFallback(clock, realClock, instances, maxKeys));
+  }
+
+  /** The fallback, if one was ever used (a change then applies to its counters too). */
+  get fallbackInUse(): LocalFallback | undefined {
+    return this.#fallback;
+  }
+
+  /** The deny cache, when it is on and the store is remote. */
+  #denyCache(): DenyCache | undefined {
+    if (!this.options.denyCache) return undefined;
+    return (this.#denied ??= new DenyCache(this.#store(), realClock));
+  }
+
+  /** Forgets cached refusals of these lockout keys here and, over the channel, everywhere. */
+  async forget(blockKeys: readonly string[]): Promise<void> {
+    if (this.start().remote) await this.#denyCache()?.clearEverywhere(blockKeys);
+  }
+
+  /** Logs (throttled) a refund of `count` that failed: the request stays counted. */
+  refundFailed(err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.#log.warn(
+      'refund',
+      () =>
+        `Rate-limit refund (count: 'failures' / 'successes') failed; the request stays counted: ${message}`,
+    );
+  }
+
+  /** `pending` (a store call), with the timeout, and store errors as `KvsError`s. */
+  remote<T>(pending: T | Promise<T>): Promise<T> {
+    return withStoreTimeout(Promise.resolve(pending), this.options.timeout);
+  }
+
+  #local(requests: readonly CounterRequest[], fallback: LocalFallback): RateLimitDecision {
+    const scaled = fallback.scaled(requests);
+    const decision = toDecision(
+      scaled.map((r) => r.policy),
+      fallback.backend.decide(scaled),
+    );
+    return { ...decision, storeError: fallback.error, local: true };
   }
 
   #degraded(
     policies: readonly ResolvedPolicy[],
+    requests: readonly CounterRequest[],
     err: unknown,
     policy: RateLimitStoreErrorPolicy,
   ): RateLimitDecision {
@@ -91,16 +182,21 @@ export class RateLimitDecider {
     this.#log.warn(
       `${policy}:${decision.storeError!.name}`,
       () =>
-        `Rate-limit store failed; ${decision.allowed ? 'allowing' : 'denying'} requests (onStoreError: '${policy}'): ${decision.storeError!.message}`,
+        `Rate-limit store failed; ${policy === 'local' ? 'deciding in process' : decision.allowed ? 'allowing' : 'denying'} requests (onStoreError: '${policy}'): ${decision.storeError!.message}`,
     );
-    return decision;
+    if (policy !== 'local' || !this.start().remote) return decision;
+    const fallback = this.fallback();
+    fallback.failed(decision.storeError!);
+    return this.#local(requests, fallback);
+  }
+
+  #store(): KvsStore {
+    const { store } = this.options;
+    return typeof store === 'object' ? store : this.findStore(store);
   }
 
   #createBackend(): RateLimitBackend {
-    const { store, clock, maxKeys } = this.options;
-    return backendFor(typeof store === 'object' ? store : this.findStore(store), {
-      clock,
-      maxKeys,
-    });
+    const { clock, maxKeys } = this.options;
+    return backendFor(this.#store(), { clock, maxKeys });
   }
 }

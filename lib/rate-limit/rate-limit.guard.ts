@@ -19,6 +19,8 @@ import type {
   RateLimitRouteOptions,
   RateLimitStoreErrorPolicy,
 } from './rate-limit.interfaces.js';
+import { bindPolicies } from './rate-limit.dynamic.js';
+import { refundByOutcome } from './rate-limit.outcome.js';
 import { resolvePolicies, type ResolvedPolicy } from './rate-limit.policy.js';
 import { RateLimiter } from './rate-limiter.service.js';
 
@@ -33,6 +35,8 @@ interface RouteSettings {
   skip: boolean;
   policies: readonly RateLimitPolicy[] | undefined;
   resolved: readonly ResolvedPolicy[];
+  /** Some policy counts only failures or only successes. */
+  counts: boolean;
   headers: RateLimitHeaderFormat;
   onStoreError: RateLimitStoreErrorPolicy;
 }
@@ -89,19 +93,19 @@ export class RateLimitGuard implements CanActivate {
         policy.key === undefined ? this.generateKey(context, tracker, policy) : policy.key(context);
       keys.push(typeof key === 'string' ? key : await key);
     }
-    const pending = this.limiter.decider.decide(
-      keys,
-      route.resolved,
-      route.onStoreError,
-      undefined,
-    );
+    const bound = bindPolicies(context, route.resolved);
+    const policies = bound instanceof Promise ? await bound : bound;
+    const pending = this.limiter.decider.decide(keys, policies, route.onStoreError, undefined);
     const decision = pending instanceof Promise ? await pending : pending;
-    if (decision.storeError !== undefined) {
+    if (decision.storeError !== undefined && decision.local !== true) {
       if (decision.allowed) return true;
       return this.throwUnavailable(context, decision);
     }
     if (route.headers !== false) this.setHeaders(http.res, decision, route.headers);
-    if (decision.allowed) return true;
+    if (decision.allowed) {
+      if (route.counts) refundByOutcome(this.limiter, http.res, keys, policies);
+      return true;
+    }
     this.setHeader(http.res, 'Retry-After', String(retryAfterSeconds(decision)));
     return this.throwException(context, decision);
   }
@@ -202,10 +206,12 @@ export class RateLimitGuard implements CanActivate {
       (RateLimitRouteOptions | undefined)[]
     >(RATE_LIMIT_ROUTE_OPTIONS, targets);
     const options = { ...fromController, ...fromRoute };
+    const resolved = policies === undefined ? [] : resolvePolicies(policies);
     return {
       skip,
       policies,
-      resolved: policies === undefined ? [] : resolvePolicies(policies),
+      resolved,
+      counts: resolved.some((p) => p.count !== 'all'),
       headers: options.headers ?? this.limiter.options.headers,
       onStoreError: options.onStoreError ?? this.limiter.options.onStoreError,
     };

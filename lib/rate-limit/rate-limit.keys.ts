@@ -7,9 +7,22 @@ import type { ResolvedPolicy } from './rate-limit.policy.js';
  * the Redis Cluster hash tag unless it already holds one (`{user:42}:burst` keeps `user:42`).
  */
 export function counterKey(prefix: string, key: string, policy: ResolvedPolicy): string {
-  const tagged = key.indexOf('{') >= 0 && hashTag(key) !== key ? key : `{${key}}`;
-  return prefix + tagged + policy.suffix;
+  return baseKey(prefix, key) + policy.suffix;
 }
+
+/**
+ * `<prefix>{key}`: what the counters and the lockout of `key` start with, and what the deny
+ * cache's invalidations name.
+ */
+export function baseKey(prefix: string, key: string): string {
+  return prefix + (key.indexOf('{') >= 0 && hashTag(key) !== key ? key : `{${key}}`);
+}
+
+/**
+ * The lockout key of a base key: `<prefix>{key}:blocked`, one for every policy of the key (a
+ * counter key ends in `:<name>:<one-letter code>`, so the two never meet).
+ */
+export const blockKeyOf = (base: string): string => `${base}:blocked`;
 
 /** The part of a key Redis Cluster hashes: the first non-empty `{...}`, else the whole key. */
 export function hashTag(key: string): string {

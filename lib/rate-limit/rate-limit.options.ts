@@ -23,8 +23,22 @@ export interface RateLimitModuleOptions {
   policies?: RateLimitPolicy | readonly RateLimitPolicy[];
   /** Response headers; default `'draft-8'` (`RateLimit` + `RateLimit-Policy`). */
   headers?: RateLimitHeaderFormat;
-  /** When the store fails or times out: `'allow'` (default) lets requests through, `'deny'` answers 503. */
+  /**
+   * When the store fails or times out: `'allow'` (default) lets requests through, `'deny'` answers
+   * 503, `'local'` decides in process (limits divided by `instances`) until the store answers.
+   */
   onStoreError?: RateLimitStoreErrorPolicy;
+  /**
+   * `onStoreError: 'local'`: how many application instances share the store; while it fails, each
+   * decides alone with every limit divided by this (at least 1). Default 1.
+   */
+  instances?: number;
+  /**
+   * Redis: refuse a key known to be refused until a time in process, without a store round trip
+   * (cleared on every instance by `reset`, `refund` and `block`, over the store's channel).
+   * Default true.
+   */
+  denyCache?: boolean;
   /** How long a Redis decision may take before it counts as a store failure: ms or `'1s'`; default 500. */
   timeout?: Duration;
   /** Prefix of every counter key (after the store's own `keyPrefix`); default `'rl:'`. */
@@ -72,6 +86,8 @@ export interface ResolvedRateLimitOptions {
   policies: readonly RateLimitPolicy[] | undefined;
   headers: RateLimitHeaderFormat;
   onStoreError: RateLimitStoreErrorPolicy;
+  instances: number;
+  denyCache: boolean;
   timeout: number;
   keyPrefix: string;
   ipv6Subnet: number | false;
@@ -86,6 +102,8 @@ const MODULE_KEYS: OptionNames<RateLimitModuleRootOptions> = {
   policies: true,
   headers: true,
   onStoreError: true,
+  instances: true,
+  denyCache: true,
   timeout: true,
   keyPrefix: true,
   ipv6Subnet: true,
@@ -99,7 +117,7 @@ const MODULE_KEYS: OptionNames<RateLimitModuleRootOptions> = {
 const ROUTE_KEYS: OptionNames<RateLimitRouteOptions> = { headers: true, onStoreError: true };
 
 const HEADERS: readonly unknown[] = ['legacy', 'draft-6', 'draft-7', 'draft-8', false];
-const ON_STORE_ERROR: readonly unknown[] = ['allow', 'deny'];
+const ON_STORE_ERROR: readonly unknown[] = ['allow', 'deny', 'local'];
 
 /** Checks the options and fills in defaults; throws `KvsInvalidArgumentError` naming the fix. */
 export function resolveRateLimitOptions(options: unknown): ResolvedRateLimitOptions {
@@ -157,11 +175,22 @@ export function resolveRateLimitOptions(options: unknown): ResolvedRateLimitOpti
   if (o.enabled !== undefined && typeof o.enabled !== 'boolean') {
     throw invalid(`enabled must be true or false, got ${describeValue(o.enabled)}`);
   }
+  if (o.denyCache !== undefined && typeof o.denyCache !== 'boolean') {
+    throw invalid(`denyCache must be true or false, got ${describeValue(o.denyCache)}`);
+  }
+  const instances = o.instances ?? 1;
+  if (!Number.isSafeInteger(instances) || instances < 1) {
+    throw invalid(
+      `instances must be a whole number >= 1 (the app instances sharing the store), got ${describeValue(instances)}`,
+    );
+  }
   return {
     store,
     policies: policies !== undefined && policies.length > 0 ? policies : undefined,
     headers: o.headers ?? 'draft-8',
     onStoreError: o.onStoreError ?? 'allow',
+    instances,
+    denyCache: o.denyCache ?? true,
     timeout,
     keyPrefix,
     ipv6Subnet,
@@ -184,7 +213,7 @@ export function assertRouteOptions(options: RateLimitRouteOptions, where: string
   }
   if (options.onStoreError !== undefined && !ON_STORE_ERROR.includes(options.onStoreError)) {
     throw new KvsInvalidArgumentError(
-      `Invalid ${where} option onStoreError: expected 'allow' or 'deny', got ${describeValue(options.onStoreError)}.`,
+      `Invalid ${where} option onStoreError: expected 'allow', 'deny' or 'local', got ${describeValue(options.onStoreError)}.`,
     );
   }
 }

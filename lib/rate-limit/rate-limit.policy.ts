@@ -4,27 +4,46 @@ import { toMilliseconds, warnShortDuration } from '../shared/duration.js';
 import { assertKnownKeys, type OptionNames } from '../shared/known-keys.js';
 import { KvsInvalidArgumentError } from '../store/index.js';
 import { toInvalid } from '../store/kvs.errors.js';
-import type { RateLimitAlgorithm, RateLimitPolicy } from './rate-limit.interfaces.js';
+import type {
+  RateLimitAlgorithm,
+  RateLimitCount,
+  RateLimitPolicy,
+} from './rate-limit.interfaces.js';
 
 /** The one-letter code of each algorithm, as the Redis script and the memory backend know it. */
 export const ALGORITHM_CODES = {
   'sliding-window': 's',
   'fixed-window': 'f',
   'token-bucket': 'b',
+  gcra: 'g',
 } as const satisfies Record<RateLimitAlgorithm, string>;
 
-/** An algorithm's code: `s` sliding window, `f` fixed window, `b` token bucket. */
+/** An algorithm's code: `s` sliding window, `f` fixed window, `b` token bucket, `g` GCRA. */
 export type AlgorithmCode = (typeof ALGORITHM_CODES)[RateLimitAlgorithm];
+
+/** The functions of a policy whose `limit`, `window` or `cost` is computed per request. */
+export interface DynamicParts {
+  readonly limit?: Extract<RateLimitPolicy['limit'], (...args: never[]) => unknown>;
+  readonly window?: Extract<RateLimitPolicy['window'], (...args: never[]) => unknown>;
+  readonly cost?: Extract<NonNullable<RateLimitPolicy['cost']>, (...args: never[]) => unknown>;
+}
 
 /** A checked policy with its defaults filled in. */
 export interface ResolvedPolicy {
   readonly name: string;
+  /** The limit; 0 while `dynamic.limit` is to be resolved. */
   readonly limit: number;
+  /** The window in ms; 0 while `dynamic.window` is to be resolved. */
   readonly window: number;
   readonly algorithm: RateLimitAlgorithm;
   readonly code: AlgorithmCode;
   readonly cost: number;
   readonly key: RateLimitPolicy['key'];
+  /** Lockout in ms after a refusal; 0 for none. */
+  readonly block: number;
+  readonly count: RateLimitCount;
+  /** Set when some value is computed per request (see rate-limit.dynamic.ts). */
+  readonly dynamic: DynamicParts | undefined;
   /** `:name:code`, the end of the policy's counter keys. */
   readonly suffix: string;
 }
@@ -36,7 +55,11 @@ const POLICY_KEYS: OptionNames<RateLimitPolicy> = {
   cost: true,
   key: true,
   name: true,
+  block: true,
+  count: true,
 };
+
+const COUNTS: readonly unknown[] = ['all', 'failures', 'successes'];
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const EXAMPLE = 'e.g. { limit: 100, window: 60_000 } for 100 requests a minute';
@@ -54,21 +77,20 @@ export function resolvePolicy(policy: RateLimitPolicy): ResolvedPolicy {
   if (cached !== undefined) return cached;
   assertKnownKeys('a rate-limit policy', policy, POLICY_KEYS, toInvalid);
   const { limit, window: given, algorithm = 'sliding-window', cost = 1, key, name } = policy;
-  if (!isWhole(limit, 1))
-    throw invalid(`limit must be a whole number >= 1, got ${describeValue(limit)}`);
-  const window = toMilliseconds(given);
-  if (!isWhole(window, 1)) {
-    throw invalid(
-      `window must be a whole number of milliseconds >= 1, got ${describeValue(given)}; or a duration such as '1s', '5m' or '1h'`,
-    );
-  }
-  if (typeof given === 'number' && given < 1000) warnShort(given);
+  const dynamic: { -readonly [K in keyof DynamicParts]: DynamicParts[K] } = {};
+  if (typeof limit === 'function') dynamic.limit = limit;
+  else assertLimit(limit);
+  let window = 0;
+  if (typeof given === 'function') dynamic.window = given;
+  else window = checkWindow(given);
   if (!Object.hasOwn(ALGORITHM_CODES, algorithm)) {
     throw invalid(
       `algorithm must be one of ${Object.keys(ALGORITHM_CODES).join(', ')}, got ${describeValue(algorithm)}`,
     );
   }
-  assertCost(cost, limit, 'cost');
+  if (typeof cost === 'function') dynamic.cost = cost;
+  else if (typeof limit === 'function') assertCost(cost, Infinity, 'cost');
+  else assertCost(cost, limit, 'cost');
   if (key !== undefined && typeof key !== 'function') {
     throw invalid(`key must be a function (context) => string, got ${describeValue(key)}`);
   }
@@ -77,19 +99,56 @@ export function resolvePolicy(policy: RateLimitPolicy): ResolvedPolicy {
       `name must be 1-64 letters, digits, '.', '_' or '-' (it appears in headers and Redis keys), got ${describeValue(name)}`,
     );
   }
-  const resolvedName = name ?? defaultName(limit, window, algorithm);
+  if (name === undefined && (dynamic.limit !== undefined || dynamic.window !== undefined)) {
+    throw invalid(
+      `a policy whose limit or window is a function needs a name, which names its counter (e.g. name: 'per-plan')`,
+    );
+  }
+  const block = policy.block === undefined ? 0 : toMilliseconds(policy.block);
+  if (!isWhole(block, 0)) {
+    throw invalid(
+      `block must be a whole number of milliseconds >= 0 (0: no lockout), or a duration such as '15m', got ${describeValue(policy.block)}`,
+    );
+  }
+  const count = policy.count ?? 'all';
+  if (!COUNTS.includes(count)) {
+    throw invalid(`count must be 'all', 'failures' or 'successes', got ${describeValue(count)}`);
+  }
+  const static_ = typeof limit === 'number' && typeof given !== 'function';
+  const resolvedName = name ?? defaultName(limit as number, window, algorithm);
   const result: ResolvedPolicy = {
     name: resolvedName,
-    limit,
+    limit: typeof limit === 'number' ? limit : 0,
     window,
     algorithm,
     code: ALGORITHM_CODES[algorithm],
-    cost,
+    cost: typeof cost === 'number' ? cost : 0,
     key,
+    block,
+    count,
+    dynamic: static_ && dynamic.cost === undefined ? undefined : dynamic,
     suffix: `:${resolvedName}:${ALGORITHM_CODES[algorithm]}`,
   };
   resolved.set(policy, result);
   return result;
+}
+
+/** Checks a limit: a whole number >= 1. */
+export function assertLimit(limit: unknown, what = 'limit'): asserts limit is number {
+  if (!isWhole(limit, 1))
+    throw invalid(`${what} must be a whole number >= 1, got ${describeValue(limit)}`);
+}
+
+/** Checks a window (ms or a duration string) and returns it in ms. */
+export function checkWindow(given: unknown, what = 'window'): number {
+  const window = toMilliseconds(given);
+  if (!isWhole(window, 1)) {
+    throw invalid(
+      `${what} must be a whole number of milliseconds >= 1, got ${describeValue(given)}; or a duration such as '1s', '5m' or '1h'`,
+    );
+  }
+  if (typeof given === 'number' && given < 1000) warnShort(given);
+  return window;
 }
 
 /** Checks one policy or a non-empty list of them. */

@@ -1,8 +1,16 @@
-import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Optional,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { getKvsToken } from '../module/kvs.constants.js';
 import { describeValue } from '../shared/describe.js';
+import type { Duration } from '../shared/duration.js';
 import { KvsInvalidArgumentError, type KvsStore } from '../store/index.js';
+import { RateLimitChanges } from './rate-limit.changes.js';
 import { RATE_LIMIT_OPTIONS } from './rate-limit.constants.js';
 import { RateLimitDecider } from './rate-limit.decider.js';
 import type {
@@ -17,7 +25,8 @@ import {
   type RateLimitModuleOptions,
   type ResolvedRateLimitOptions,
 } from './rate-limit.options.js';
-import { resolvePolicies, resolvePolicy } from './rate-limit.policy.js';
+import { assertStatic } from './rate-limit.dynamic.js';
+import { resolvePolicies, resolvePolicy, type ResolvedPolicy } from './rate-limit.policy.js';
 import { observeDecider } from '../telemetry/telemetry.traces.js';
 
 /**
@@ -29,7 +38,7 @@ import { observeDecider } from '../telemetry/telemetry.traces.js';
  * `new RateLimiter({ store })`.
  */
 @Injectable()
-export class RateLimiter implements OnModuleInit {
+export class RateLimiter implements OnModuleInit, OnModuleDestroy {
   /** The options in force, defaults filled in. */
   readonly options: ResolvedRateLimitOptions;
   /**
@@ -40,6 +49,7 @@ export class RateLimiter implements OnModuleInit {
   readonly decider: RateLimitDecider;
   readonly #moduleRef: ModuleRef | undefined;
   readonly #explicit: boolean;
+  readonly #changes: RateLimitChanges;
 
   constructor(
     @Optional() @Inject(RATE_LIMIT_OPTIONS) options?: RateLimitModuleOptions,
@@ -51,6 +61,7 @@ export class RateLimiter implements OnModuleInit {
     this.decider = observeDecider(
       new RateLimitDecider(this.options, (name) => this.#findStore(name)),
     );
+    this.#changes = new RateLimitChanges(this.decider);
   }
 
   /**
@@ -62,6 +73,11 @@ export class RateLimiter implements OnModuleInit {
     if (this.#explicit && this.options.enabled) this.decider.start();
   }
 
+  /** Stops listening to the store's channel (the deny cache's invalidations). */
+  onModuleDestroy(): void {
+    this.decider.close();
+  }
+
   /**
    * Spends `cost` (default: each policy's own) under every policy for `key`, if all of them allow it.
    * `consume('user:42', { limit: 10, window: 1000 })`. Policies' `key` functions are not used here.
@@ -71,13 +87,7 @@ export class RateLimiter implements OnModuleInit {
     policies: RateLimitPolicy | readonly RateLimitPolicy[],
     options?: RateLimitConsumeOptions,
   ): Promise<RateLimitDecision> {
-    const resolved = resolvePolicies(toList(policies));
-    return this.decider.decide(
-      resolved.map(() => key),
-      resolved,
-      options?.onStoreError,
-      options?.cost,
-    );
+    return this.#decideOne('consume', key, policies, options);
   }
 
   /** Like `consume`, with a key per policy (all keys of one decision must share a hash tag). */
@@ -91,12 +101,75 @@ export class RateLimiter implements OnModuleInit {
         `Invalid rate-limit entries: expected a non-empty array of { key, policy }, got ${describeValue(entries)}.`,
       );
     }
+    const resolved = entries.map((e) => resolvePolicy(e.policy));
+    assertStatic(resolved, 'decide');
     return this.decider.decide(
       entries.map((e) => e.key),
-      entries.map((e) => resolvePolicy(e.policy)),
+      resolved,
       options?.onStoreError,
       options?.cost,
     );
+  }
+
+  /**
+   * What `consume` would answer now (for a request of `cost`, default each policy's own),
+   * spending nothing and locking nothing out.
+   */
+  async peek(
+    key: string,
+    policies: RateLimitPolicy | readonly RateLimitPolicy[],
+    options?: RateLimitConsumeOptions,
+  ): Promise<RateLimitDecision> {
+    return this.#decideOne('peek', key, policies, options);
+  }
+
+  /**
+   * Starts `key` afresh under `policies`: deletes its counters and lifts its lockout, atomically,
+   * and clears the deny cache of every instance for it. Only the policies' names and algorithms
+   * matter, so a policy with per-request values works here as it is.
+   */
+  async reset(key: string, policies: RateLimitPolicy | readonly RateLimitPolicy[]): Promise<void> {
+    await this.#changes.reset(key, resolvePolicies(toList(policies)));
+  }
+
+  /**
+   * Gives back `cost` (default: each policy's own cost) under every policy for `key`, atomically;
+   * a count never goes below zero and a quota never above its limit.
+   */
+  async refund(
+    key: string,
+    policies: RateLimitPolicy | readonly RateLimitPolicy[],
+    cost?: number,
+  ): Promise<void> {
+    const resolved = this.#static(policies, 'refund');
+    await this.#changes.refund(
+      this.decider.requests(
+        resolved.map(() => key),
+        resolved,
+        cost,
+      ),
+    );
+  }
+
+  /**
+   * Locks `key` out for `duration` (ms or `'15m'`) from now: every policy counting under it
+   * refuses until then (a lockout it had is replaced). `reset` lifts it.
+   */
+  async block(key: string, duration: Duration): Promise<void> {
+    await this.#changes.block(key, duration);
+  }
+
+  /**
+   * The guard's refunds of `count: 'failures' | 'successes'`: they clear deny caches only when
+   * they could turn a refusal into an admission. Never rejects: a failure is logged.
+   * @internal
+   */
+  async refundOutcome(keys: readonly string[], policies: readonly ResolvedPolicy[]): Promise<void> {
+    try {
+      await this.#changes.refund(this.decider.requests(keys, policies, undefined), 'if-full');
+    } catch (err) {
+      this.decider.refundFailed(err);
+    }
   }
 
   /**
@@ -106,6 +179,27 @@ export class RateLimiter implements OnModuleInit {
    */
   counterKey(key: string, policy: RateLimitPolicy): string {
     return this.decider.counterKey(key, resolvePolicy(policy));
+  }
+
+  #decideOne(
+    method: 'consume' | 'peek',
+    key: string,
+    policies: RateLimitPolicy | readonly RateLimitPolicy[],
+    options: RateLimitConsumeOptions | undefined,
+  ): RateLimitDecision | Promise<RateLimitDecision> {
+    const resolved = this.#static(policies, method);
+    const keys = resolved.map(() => key);
+    const mode = method === 'peek' ? 'peek' : 'spend';
+    return this.decider.decide(keys, resolved, options?.onStoreError, options?.cost, mode);
+  }
+
+  #static(
+    policies: RateLimitPolicy | readonly RateLimitPolicy[],
+    method: string,
+  ): ResolvedPolicy[] {
+    const resolved = resolvePolicies(toList(policies));
+    assertStatic(resolved, method);
+    return resolved;
   }
 
   #findStore(name: string | undefined): KvsStore {

@@ -34,3 +34,9 @@ export {
   type TypedStore,
   type TypedStoreOptions,
 } from './typed.store.js';
+export {
+  channelOf,
+  type KvsChannel,
+  type KvsChannelHandler,
+  type KvsSubscription,
+} from './kvs.channel.js';

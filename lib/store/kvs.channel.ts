@@ -56,7 +56,14 @@ export interface KvsChannel {
 
 /** The channel of `store`, or undefined for a store without one (a store of your own). */
 export function channelOf(store: unknown): KvsChannel | undefined {
-  const channel = (store as { channel?: unknown } | null)?.channel;
+  let channel: unknown;
+  try {
+    channel = (store as { channel?: unknown } | null)?.channel;
+  } catch {
+    // A wrapper (a Proxy, an object made with Object.create) around a store whose getter reads
+    // private state: it has no channel of its own.
+    return undefined;
+  }
   return typeof (channel as KvsChannel | undefined)?.subscribe === 'function'
     ? (channel as KvsChannel)
     : undefined;

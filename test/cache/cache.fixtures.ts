@@ -33,6 +33,8 @@ export interface BootOptions {
   /** The store's keyPrefix (Redis) so that two apps can share keys; default: a fresh one. */
   keyPrefix?: string;
   cache?: KvsCacheModuleOptions;
+  /** The whole store registration instead (e.g. a Cluster or Sentinel); overrides url/keyPrefix. */
+  storeOptions?: KvsModuleOptions;
   /** Extra options of the memory store (e.g. a clock). */
   memory?: Partial<KvsModuleOptions & { type: 'memory' }>;
   providers?: Provider[];
@@ -50,9 +52,10 @@ export interface Booted {
 /** Compiles and initialises an app (closed by `closeApps()`). */
 export async function boot(options: BootOptions): Promise<Booted> {
   const storeOptions: KvsModuleOptions =
-    options.backend === 'memory'
+    options.storeOptions ??
+    (options.backend === 'memory'
       ? { type: 'memory', ...options.memory }
-      : { type: 'redis', url: options.url!, keyPrefix: options.keyPrefix ?? uniquePrefix() };
+      : { type: 'redis', url: options.url!, keyPrefix: options.keyPrefix ?? uniquePrefix() });
   const moduleRef = await Test.createTestingModule({
     imports: [
       KvsModule.forRoot(storeOptions),

@@ -157,7 +157,9 @@ const policyArb = (windows: number[]) =>
       'sliding-window' as const,
       'fixed-window' as const,
       'token-bucket' as const,
+      'gcra' as const,
     ),
+    block: fc.constantFrom(0, 0, 12_000, 45_000),
   });
 const stepArb = fc.record({
   advance: fc.oneof(fc.constantFrom(0, 1), fc.integer({ min: 0, max: 40_000 })),

@@ -232,7 +232,7 @@ describe('RateLimitModule registration', () => {
       /headers: expected 'legacy', 'draft-6', 'draft-7', 'draft-8' or false, got a string \(7 chars\)/,
     );
     expect(() => RateLimitModule.forRoot({ onStoreError: 'retry' as 'deny' })).toThrow(
-      /onStoreError: expected 'allow' or 'deny'/,
+      /onStoreError: expected 'allow', 'deny' or 'local'/,
     );
     expect(() => RateLimitModule.forRoot({ timeout: 0 })).toThrow(/timeout must be a number/);
     expect(() => RateLimitModule.forRoot({ policies: { limit: 10, window: -1 } })).toThrow(

@@ -24,24 +24,40 @@ export interface Timeline {
     key?: string,
     cost?: number,
   ): Promise<BackendDecision>;
+  /** What `decide` would answer now, spending nothing and locking nothing. */
+  peek(policies: readonly RateLimitPolicy[], key?: string, cost?: number): Promise<BackendDecision>;
+  /** Refunds `cost` (default: each policy's own); true when some counter was full before. */
+  refund(policies: readonly RateLimitPolicy[], key?: string, cost?: number): Promise<boolean>;
+  /** Deletes the key's counters under `policies` and its lockout. */
+  reset(policies: readonly RateLimitPolicy[], key?: string): Promise<void>;
+  /** Locks the key out for `ms`. */
+  block(ms: number, key?: string): Promise<void>;
 }
 
 function timeline(name: string, create: (clock: () => number) => RateLimitBackend): Timeline {
   const run = randomUUID();
+  const requests = (policies: readonly RateLimitPolicy[], key: string, cost?: number) =>
+    policies.map((p) => {
+      const policy = resolvePolicy(p);
+      return {
+        key: `t:{${run}:${key}}:${policy.name}:${policy.code}`,
+        blockKey: `t:{${run}:${key}}:blocked`,
+        policy,
+        cost: cost ?? policy.cost,
+      };
+    });
   const t: Timeline = {
     name,
     now: T0,
-    decide: async (policies, key = 'k', cost) => {
-      const requests = policies.map((p) => {
-        const policy = resolvePolicy(p);
-        return {
-          key: `t:{${run}:${key}}:${policy.name}:${policy.code}`,
-          policy,
-          cost: cost ?? policy.cost,
-        };
-      });
-      return backend.decide(requests);
+    decide: async (policies, key = 'k', cost) => backend.decide(requests(policies, key, cost)),
+    peek: async (policies, key = 'k', cost) =>
+      backend.decide(requests(policies, key, cost), 'peek'),
+    refund: async (policies, key = 'k', cost) => backend.refund(requests(policies, key, cost)),
+    reset: async (policies, key = 'k') => {
+      const list = requests(policies, key);
+      await backend.reset([...list.map((r) => r.key), list[0]!.blockKey]);
     },
+    block: async (ms, key = 'k') => backend.block(`t:{${run}:${key}}:blocked`, ms),
   };
   const backend = create(() => t.now);
   return t;

@@ -125,7 +125,7 @@ describe.each(backends)('the sample on %s', (_name, store) => {
     await http().get('/auth/whoami').set('Cookie', bob).expect(200, { user: 'bob' });
   });
 
-  it('flips a flag through the admin route, and takes a change from elsewhere within refreshMs', async () => {
+  it('flips a flag through the admin route, and takes a change from elsewhere over the channel', async () => {
     const { app, http } = await bootSample(store());
     const flow = async () =>
       ((await http().get('/checkout').expect(200)).body as { flow: string }).flow;
@@ -135,11 +135,9 @@ describe.each(backends)('the sample on %s', (_name, store) => {
 
     // Another instance on the same store turns it off again.
     const elsewhere = new FeatureFlags(app.get<KvsStore>(KVS_STORE), { defaults: SAMPLE_FLAGS });
-    const start = performance.now();
     expect(await flow()).toBe('one-page');
     await elsewhere.set('newCheckout', false);
-    const stale = await flow();
-    if (performance.now() - start < REFRESH_MS) expect(stale).toBe('one-page'); // still cached
+    // Heard over the store's channel, long before REFRESH_MS (polling is the fallback).
     await waitUntil('the flip', async () => (await flow()) === 'classic' || undefined, {
       timeoutMs: REFRESH_MS + 5_000,
       intervalMs: 20,

@@ -21,6 +21,7 @@ import {
   RateLimiter,
   RateLimitGuard,
   RateLimitModule,
+  type KvsCacheModuleOptions,
   type KvsModuleOptions,
   type KvsStore,
   type RedisStore,
@@ -42,6 +43,11 @@ afterEach(async () => {
   configureKvsTelemetry({ metrics: true, traces: true, storeDurations: true });
   await sdk.close();
 });
+
+/** Polls `check` (an event the test cannot await: the publish is confirmed in the background). */
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+}
 
 /** Resolves when `count` calls have started. */
 function calls(count: number) {
@@ -76,7 +82,11 @@ class LimitedController {
 }
 
 let now = 1_000_000;
-async function start(store: KvsModuleOptions & { name?: string }, rateTimeout?: number) {
+async function start(
+  store: KvsModuleOptions & { name?: string },
+  rateTimeout?: number,
+  cache: KvsCacheModuleOptions = {},
+) {
   @Module({
     imports: [
       KvsModule.forRoot(store),
@@ -85,6 +95,7 @@ async function start(store: KvsModuleOptions & { name?: string }, rateTimeout?: 
         staleTtl: 60_000,
         clock: () => now,
         ...(store.name !== undefined && { store: store.name }),
+        ...cache,
       }),
       RateLimitModule.forRoot({
         ...(store.name !== undefined && { store: store.name }),
@@ -193,6 +204,31 @@ describe('store and cache metrics on Redis', () => {
     const [point] = duration!.dataPoints as { value: { sum: number; max?: number } }[];
     expect(point!.value.sum).toBeGreaterThan(0);
     expect(point!.value.max).toBeLessThan(5); // seconds, not milliseconds
+  });
+
+  it('counts hits of the local tier as local_hit, and the invalidations it publishes', async () => {
+    const { catalog, cache } = await start(
+      { type: 'redis', url: redis.server.url, keyPrefix: 'l:' },
+      undefined,
+      { local: true },
+    );
+    await catalog.find('1'); // miss: loaded, written (an invalidation for the other instances)
+    await catalog.find('1'); // local hit
+    await cache.delete('p:1', { namespace: 'products' }); // a second invalidation
+    await until(() => cache.stats().invalidationsSent === 2);
+    expect(await sdk.points('kvs.cache.lookups')).toEqual(
+      expect.arrayContaining([
+        { attributes: { 'kvs.cache.namespace': 'products', 'kvs.cache.result': 'miss' }, value: 1 },
+        {
+          attributes: { 'kvs.cache.namespace': 'products', 'kvs.cache.result': 'local_hit' },
+          value: 1,
+        },
+      ]),
+    );
+    expect(await sdk.points('kvs.cache.invalidations.sent')).toEqual([
+      { attributes: {}, value: 2 },
+    ]);
+    expect(cache.stats()).toMatchObject({ localHits: 1, invalidationsSent: 2 });
   });
 
   it('times nothing with storeDurations: false, and still counts', async () => {

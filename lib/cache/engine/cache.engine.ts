@@ -6,6 +6,8 @@ import { FAILED, type Flight, type SpaceContext } from './cache.space.js';
 import { cacheLookup } from '../../telemetry/telemetry.hooks.js';
 import { tracedLoad } from '../../telemetry/telemetry.traces.js';
 import type { CachePlan, CacheWriter, EngineSettings, Load } from './cache.writer.js';
+import type { LocalEntry } from '../local/local.tier.js';
+import { localTtl, type LocalUse } from '../local/local.use.js';
 
 /** What a load produced: the value for the call that ran it, and copies for calls that joined. */
 interface Outcome {
@@ -33,16 +35,34 @@ export class CacheEngine {
   /** The cached value of `key`, or the result of `load.compute()`, stored for the next callers. */
   async cached<T>(plan: CachePlan, key: string, load: Load<T>): Promise<T> {
     const storeKey = valueKey(plan, key);
-    const { space } = plan;
+    const { space, local } = plan;
     if (space.flights.size > 0) {
       const running = space.flights.get(storeKey);
       if (running !== undefined) {
         return this.#join(running as Flight<Outcome>, plan.namespace) as Promise<T>;
       }
     }
+    if (local !== undefined && local.readiness.ready) {
+      const entry = local.sync.tier.get(storeKey);
+      if (entry !== undefined) {
+        const value = this.#localValue(entry, local, storeKey);
+        if (value !== UNREADABLE) {
+          this.ctx.stats.localHits++;
+          const served = this.#served(
+            plan,
+            key,
+            load as Load<unknown>,
+            entry.bytes,
+            value,
+            'local_hit',
+          );
+          return served as T;
+        }
+      }
+    }
     let bytes: Buffer | undefined;
     try {
-      bytes = await space.get(storeKey, plan.timeout);
+      bytes = await this.#read(plan, storeKey);
     } catch (err) {
       space.failed('get', err);
       return this.#loadOnce(plan, key, load as Load<unknown>, false) as Promise<T>;
@@ -50,16 +70,8 @@ export class CacheEngine {
     if (bytes !== undefined) {
       const value = this.#decode(bytes, storeKey);
       if (value !== UNREADABLE) {
-        const until = freshUntil(bytes);
-        if (until > 0 && this.settings.clock() >= until) {
-          this.ctx.stats.stale++;
-          cacheLookup('stale', plan.namespace);
-          this.#refresh(plan, key, load as Load<unknown>);
-        } else {
-          this.ctx.stats.hits++;
-          cacheLookup('hit', plan.namespace);
-        }
-        return value as T;
+        this.ctx.stats.storeHits++;
+        return this.#served(plan, key, load as Load<unknown>, bytes, value, 'hit') as T;
       }
     }
     return this.#loadOnce(plan, key, load as Load<unknown>, true) as Promise<T>;
@@ -68,9 +80,20 @@ export class CacheEngine {
   /** Reads `key`: `{ value }` on a hit (fresh or stale), `undefined` on a miss or a store failure. */
   async lookup(plan: CachePlan, key: string): Promise<{ value: unknown } | undefined> {
     const storeKey = valueKey(plan, key);
+    const { local } = plan;
+    if (local !== undefined && local.readiness.ready) {
+      const entry = local.sync.tier.get(storeKey);
+      const value = entry === undefined ? UNREADABLE : this.#localValue(entry, local, storeKey);
+      if (value !== UNREADABLE) {
+        this.ctx.stats.hits++;
+        this.ctx.stats.localHits++;
+        cacheLookup('local_hit', plan.namespace);
+        return { value };
+      }
+    }
     let bytes: Buffer | undefined;
     try {
-      bytes = await plan.space.get(storeKey, plan.timeout);
+      bytes = await this.#read(plan, storeKey);
     } catch (err) {
       plan.space.failed('get', err);
     }
@@ -81,8 +104,59 @@ export class CacheEngine {
       return undefined;
     }
     this.ctx.stats.hits++;
+    this.ctx.stats.storeHits++;
     cacheLookup('hit', plan.namespace);
     return { value };
+  }
+
+  /** A hit: counted fresh or stale (then refreshed in the background); returns the value. */
+  #served(
+    plan: CachePlan,
+    key: string,
+    load: Load<unknown>,
+    bytes: Buffer,
+    value: unknown,
+    hit: 'hit' | 'local_hit',
+  ): unknown {
+    const until = freshUntil(bytes);
+    if (until > 0 && this.settings.clock() >= until) {
+      this.ctx.stats.stale++;
+      cacheLookup('stale', plan.namespace);
+      this.#refresh(plan, key, load);
+    } else {
+      this.ctx.stats.hits++;
+      cacheLookup(hit, plan.namespace);
+    }
+    return value;
+  }
+
+  /**
+   * The store's bytes of `storeKey`. With the local tier, also its remaining TTL (one round trip:
+   * both commands leave together), and a live entry goes into the tier, unless an invalidation
+   * of the key arrived while the read was under way.
+   */
+  async #read(plan: CachePlan, storeKey: string): Promise<Buffer | undefined> {
+    const { space, local } = plan;
+    if (local === undefined || !local.readiness.ready) return space.get(storeKey, plan.timeout);
+    const { tier } = local.sync;
+    const token = tier.begin();
+    const { bytes, ttl } = await space.getWithTtl(storeKey, plan.timeout);
+    if (bytes !== undefined && ttl !== undefined) {
+      tier.fill(storeKey, bytes, localTtl(local, ttl), token);
+    }
+    return bytes;
+  }
+
+  /** The value of a local entry: a fresh copy, or (shared) one decoded object kept with it. */
+  #localValue(entry: LocalEntry, local: LocalUse, storeKey: string): unknown {
+    if (!local.shared) return this.#decode(entry.bytes, storeKey);
+    if (!entry.hasValue) {
+      const value = this.#decode(entry.bytes, storeKey);
+      if (value === UNREADABLE) return value;
+      entry.value = value;
+      entry.hasValue = true;
+    }
+    return entry.value;
   }
 
   /** A new copy of a stored entry's value, or UNREADABLE (logged) when it is not one. */

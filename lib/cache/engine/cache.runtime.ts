@@ -11,7 +11,17 @@ import { getKvsToken } from '../../module/kvs.constants.js';
 import { Deadlines } from '../../shared/deadlines.js';
 import { toError } from '../../shared/errors.js';
 import { ThrottledLog } from '../../shared/throttled-log.js';
-import { KvsInvalidArgumentError, type KvsStore } from '../../store/index.js';
+import {
+  isKvsError,
+  KvsConnectionError,
+  KvsInvalidArgumentError,
+  type KvsStore,
+} from '../../store/index.js';
+import { storeKind } from '../../store/kvs.backend.js';
+import { channelOf } from '../../store/kvs.channel.js';
+import { withTimeout } from '../../shared/timeout.js';
+import { LocalSync } from '../local/local.sync.js';
+import type { LocalUse } from '../local/local.use.js';
 import { KVS_CACHE_OPTIONS } from '../cache.constants.js';
 import { splitCacheSwitch, type KvsCacheSwitch } from '../cache.switch.js';
 import { cacheMessages } from '../cache.messages.js';
@@ -34,6 +44,9 @@ import { CacheWriter, type CachePlan, type Load } from './cache.writer.js';
  * A registry symbol, so it is the same key for every copy of this file (e.g. ESM and CJS builds).
  */
 export const CACHE_RUNTIME: unique symbol = Symbol.for('nestjs-kvs:cache-runtime:v1') as never;
+
+/** How long startup waits for the local tier's channel to come up. */
+const CHANNEL_WAIT_MS = 10_000;
 
 /** What the decorators' forwarding functions call: one per application, found on `this`. */
 export interface CacheRuntime {
@@ -75,6 +88,7 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
   readonly #context: SpaceContext;
   readonly #spaces = new Map<string, CacheSpace>();
   readonly #plans = new Map<CachedMethod, CachePlan>();
+  readonly #memoryNoted = new WeakSet<CacheSpace>();
   #closed = false;
 
   constructor(
@@ -99,12 +113,30 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
   }
 
   /**
-   * Fails startup when KvsCacheModule names a store that is not registered. Without
-   * KvsCacheModule nothing is checked here: the explorer checks the store of each decorated
-   * method, so an application with named stores only starts when nothing needs the default one.
+   * Fails startup when KvsCacheModule names a store that is not registered, or asks for a local
+   * tier whose channel cannot come up (Redis refuses SUBSCRIBE, or tracking before Redis 6).
+   * Without KvsCacheModule nothing is checked here: the explorer checks the store of each
+   * decorated method, so an application with named stores only starts when nothing needs the
+   * default one.
    */
-  onModuleInit(): void {
-    if (this.#explicit && this.enabled) this.space(this.settings.store);
+  async onModuleInit(): Promise<void> {
+    if (!this.#explicit || !this.enabled) return;
+    const space = this.space(this.settings.store);
+    const sync = this.#sync(space, this.settings.store);
+    if (sync === undefined) return;
+    const { namespace } = this.settings;
+    const up = sync.settings.tracking ? sync.track(namespace) : sync.ready;
+    try {
+      await withTimeout(up, CHANNEL_WAIT_MS, () => new Error('timeout'));
+    } catch (err) {
+      const cause = isKvsError(err) ? err : undefined;
+      throw cause?.code === 'KVS_BACKEND' || cause?.code === 'KVS_INVALID_ARGUMENT'
+        ? cause
+        : new KvsConnectionError(
+            cacheMessages.channelDown(this.settings.store, CHANNEL_WAIT_MS, cause),
+          );
+    }
+    sync.readiness(namespace).ready = true;
   }
 
   /** Whether the store registered under `name` exists in this application. */
@@ -121,6 +153,7 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
   /** Stops using the store: calls made during shutdown run without the cache. */
   onApplicationShutdown(): void {
     this.#closed = true;
+    for (const space of this.#spaces.values()) space.local?.close();
   }
 
   /** Runs a decorated method through the cache (called by the decorators' forwarding functions). */
@@ -152,9 +185,12 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
     const ttl = options.ttl ?? s.ttl;
     const staleTtl = options.staleTtl ?? s.staleTtl;
     assertStaleTtl(label, ttl, staleTtl);
+    const space = this.space(options.store ?? s.store);
+    const namespace = options.namespace ?? s.namespace;
     return {
-      space: this.space(options.store ?? s.store),
-      namespace: options.namespace ?? s.namespace,
+      space,
+      namespace,
+      local: this.#localUse(space, options, namespace, label),
       ttl,
       staleTtl,
       timeout: options.timeout ?? s.timeout,
@@ -178,6 +214,59 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
       this.#spaces.set(name ?? '', space);
     }
     return space;
+  }
+
+  /**
+   * How a plan uses the local tier of its store. The module's `local` turns the tier on (a method
+   * or call may opt out or tune it); a method cannot turn it on alone, since then the instances
+   * whose calls write or evict through other methods would not tell it.
+   */
+  #localUse(
+    space: CacheSpace,
+    options: CheckedLoadOptions,
+    namespace: string,
+    label: string,
+  ): LocalUse | undefined {
+    const module = this.settings.local;
+    const own = options.local;
+    if (module === undefined) {
+      if (own !== undefined && own !== false) {
+        throw new KvsInvalidArgumentError(cacheMessages.localWithoutModule(label));
+      }
+      return undefined;
+    }
+    const sync = this.#sync(space, options.store ?? this.settings.store);
+    if (sync === undefined || own === false) return undefined;
+    return {
+      sync,
+      ttl: own?.ttl ?? module.ttl,
+      shared: own?.shared ?? module.shared,
+      readiness: sync.readiness(namespace),
+    };
+  }
+
+  /** The local tier of a store (made on first use); undefined on a memory store. */
+  #sync(space: CacheSpace, name: string | undefined): LocalSync | undefined {
+    const settings = this.settings.local;
+    if (settings === undefined) return undefined;
+    if (space.local !== undefined) return space.local;
+    if (storeKind(space.store) === 'memory') {
+      if (!this.#memoryNoted.has(space)) {
+        this.#memoryNoted.add(space);
+        new Logger('KvsCache').log(cacheMessages.localOnMemory(name));
+      }
+      return undefined;
+    }
+    const channel = channelOf(space.store);
+    if (channel === undefined) {
+      throw new KvsInvalidArgumentError(cacheMessages.noChannel(name, space.store.backend));
+    }
+    space.local = new LocalSync(channel, settings, this.stats, (namespace, err) =>
+      this.#context.log.warn(`tracking:${namespace}`, () =>
+        cacheMessages.trackingFailed(namespace, err),
+      ),
+    );
+    return space.local;
   }
 
   /** Not `async`: the hit path of every call goes through here, so it adds no promise of its own. */

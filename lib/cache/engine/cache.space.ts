@@ -4,6 +4,7 @@ import { isKvsError, type KvsCodec, type KvsStore } from '../../store/index.js';
 import { storeKind } from '../../store/kvs.backend.js';
 import { cacheMessages } from '../cache.messages.js';
 import { cacheError } from '../../telemetry/telemetry.hooks.js';
+import type { LocalSync } from '../local/local.sync.js';
 
 /** A store step took longer than its timeout. */
 export class StepTimeoutError extends Error {
@@ -22,6 +23,10 @@ const stepTimeout = (ms: number): Error => new StepTimeoutError(ms);
 export interface KvsCacheStats {
   /** Calls answered from a fresh entry. Every call counts once in hits, stale or misses. */
   hits: number;
+  /** Calls answered (fresh or stale) from the local tier, without a store round trip. */
+  localHits: number;
+  /** Calls answered (fresh or stale) from the store. `hits + stale = localHits + storeHits`. */
+  storeHits: number;
   /** Calls answered from a stale entry while it was refreshed in the background. */
   stale: number;
   /** Calls that found no entry (or the store failed), whether their load then succeeded or threw; concurrent ones share one load. */
@@ -34,28 +39,41 @@ export interface KvsCacheStats {
   evictions: number;
   /** Store steps that failed or timed out (the call went on without the cache). */
   errors: number;
+  /** Keys and prefixes this instance told the others to drop from their local tier. */
+  invalidationsSent: number;
+  /** Keys and prefixes (and flushes) other instances or Redis tracking told this one to drop. */
+  invalidationsReceived: number;
 }
 
 /** The mutable counters behind {@link KvsCacheStats}. */
 export class CacheCounters implements KvsCacheStats {
   hits = 0;
+  localHits = 0;
+  storeHits = 0;
   stale = 0;
   misses = 0;
   loads = 0;
   writes = 0;
   evictions = 0;
   errors = 0;
+  invalidationsSent = 0;
+  invalidationsReceived = 0;
 
   /** A copy of the counters. */
   snapshot(): KvsCacheStats {
-    const { hits, stale, misses, loads, writes, evictions, errors } = this;
-    return { hits, stale, misses, loads, writes, evictions, errors };
+    const { hits, localHits, storeHits, stale, misses, loads, writes, evictions, errors } = this;
+    const { invalidationsSent, invalidationsReceived } = this;
+    return {
+      ...{ hits, localHits, storeHits, stale, misses, loads, writes, evictions, errors },
+      ...{ invalidationsSent, invalidationsReceived },
+    };
   }
 
   /** Sets every counter back to 0. */
   reset(): void {
-    this.hits = this.stale = this.misses = this.loads = 0;
+    this.hits = this.localHits = this.storeHits = this.stale = this.misses = this.loads = 0;
     this.writes = this.evictions = this.errors = 0;
+    this.invalidationsSent = this.invalidationsReceived = 0;
   }
 }
 
@@ -88,6 +106,10 @@ export class CacheSpace {
   readonly flights = new Map<string, Flight<unknown>>();
   /** Background refreshes in progress, by store key. */
   readonly refreshing = new Map<string, Flight<void>>();
+  /** Writes in progress in this process, by store key (only a lone write fills the local tier). */
+  readonly writing = new Map<string, number>();
+  /** The store's local tier and its channel, when the cache uses one for this store. */
+  local: LocalSync | undefined;
   /** An in-process memory store answers synchronously: it cannot be slow or unreachable. */
   readonly #bounded: boolean;
 
@@ -105,6 +127,21 @@ export class CacheSpace {
   get(key: string, timeout: number): Promise<Buffer | undefined> {
     const pending = this.store.tryGet(key);
     return this.#bounded ? this.ctx.deadlines.within(pending, timeout, stepTimeout) : pending;
+  }
+
+  /**
+   * The stored bytes of `key` and their remaining TTL (ms; Infinity: no expiry; undefined: gone
+   * meanwhile), sent together so they cost one round trip; rejects like {@link get}.
+   */
+  async getWithTtl(
+    key: string,
+    timeout: number,
+  ): Promise<{ bytes: Buffer | undefined; ttl: number | undefined }> {
+    const both = Promise.all([this.store.tryGet(key), this.store.ttl(key)]);
+    const [bytes, ttl] = await (this.#bounded
+      ? this.ctx.deadlines.within(both, timeout, stepTimeout)
+      : both);
+    return { bytes, ttl };
   }
 
   /** Reads `key` and whether `lockKey` is still held, in one round trip. */

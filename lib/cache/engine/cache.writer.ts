@@ -2,6 +2,7 @@ import { cacheMessages } from '../cache.messages.js';
 import { seal } from '../entry/cache.envelope.js';
 import { valueKey } from '../entry/cache.keys.js';
 import type { CacheSpace, SpaceContext } from './cache.space.js';
+import { localTtl, type LocalUse } from '../local/local.use.js';
 
 /** How one cached call reads and writes: the defaults of the module, overridden per method/call. */
 export interface CachePlan {
@@ -14,6 +15,8 @@ export interface CachePlan {
   readonly lock: boolean;
   /** Names the caller in log lines, e.g. `UserService.find`. */
   readonly label: string;
+  /** How the plan uses the store's local tier; undefined: it reads and fills none. */
+  readonly local: LocalUse | undefined;
 }
 
 /** Settings of the engine that no method overrides. */
@@ -32,7 +35,10 @@ export interface Load<T> {
 
 /**
  * Writes and removes entries. Every write or eviction of a key also stops the loads of that key
- * running in this process from writing their (now older) result back afterwards.
+ * running in this process from writing their (now older) result back afterwards. With a local
+ * tier on the store, each one, once the store step is done, drops the key from this process's
+ * tier (so a read that overlapped it cannot leave the older bytes there) and tells the other
+ * instances to drop it from theirs; a lone write then puts its own bytes in the tier.
  */
 export class CacheWriter {
   constructor(
@@ -57,14 +63,30 @@ export class CacheWriter {
   async evict(plan: CachePlan, keys: readonly string[]): Promise<number> {
     const storeKeys = keys.map((key) => valueKey(plan, key));
     for (const storeKey of storeKeys) cancel(plan.space, storeKey, false);
-    return plan.space.remove(storeKeys, plan.timeout);
+    try {
+      return await plan.space.remove(storeKeys, plan.timeout);
+    } finally {
+      const sync = plan.space.local;
+      if (sync !== undefined && storeKeys.length > 0) {
+        for (const storeKey of storeKeys) sync.tier.invalidate(storeKey);
+        sync.publish(storeKeys);
+      }
+    }
   }
 
   /** Deletes every key of the plan's namespace that starts with `prefix` ('' = all of them). */
   async evictPrefix(plan: CachePlan, prefix: string): Promise<number> {
     const storePrefix = valueKey(plan, prefix);
     cancel(plan.space, storePrefix, true);
-    return plan.space.removePrefix(storePrefix, plan.timeout);
+    try {
+      return await plan.space.removePrefix(storePrefix, plan.timeout);
+    } finally {
+      const sync = plan.space.local;
+      if (sync !== undefined) {
+        sync.tier.invalidatePrefix(storePrefix);
+        sync.publish([], [storePrefix]);
+      }
+    }
   }
 
   /**
@@ -88,7 +110,31 @@ export class CacheWriter {
       return undefined;
     }
     const ttl = plan.ttl === 0 ? 0 : plan.ttl + plan.staleTtl;
-    const written = await plan.space.write(valueKey(plan, key), bytes, ttl, plan.timeout);
+    const storeKey = valueKey(plan, key);
+    const { space } = plan;
+    const sync = space.local;
+    if (sync === undefined) {
+      return (await space.write(storeKey, bytes, ttl, plan.timeout)) ? bytes : undefined;
+    }
+    space.writing.set(storeKey, (space.writing.get(storeKey) ?? 0) + 1);
+    let written = false;
+    try {
+      written = await space.write(storeKey, bytes, ttl, plan.timeout);
+    } finally {
+      const others = space.writing.get(storeKey)! - 1;
+      if (others === 0) space.writing.delete(storeKey);
+      else space.writing.set(storeKey, others);
+      sync.tier.invalidate(storeKey);
+      if (written && others === 0 && plan.local !== undefined && plan.local.readiness.ready) {
+        sync.tier.fill(
+          storeKey,
+          bytes,
+          localTtl(plan.local, ttl === 0 ? Infinity : ttl),
+          sync.tier.begin(),
+        );
+      }
+      sync.publish([storeKey]);
+    }
     return written ? bytes : undefined;
   }
 }

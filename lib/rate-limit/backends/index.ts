@@ -13,6 +13,7 @@ export type {
   BackendDecision,
   CounterOutcome,
   CounterRequest,
+  DecideMode,
   MemoryBackendOptions,
   RateLimitBackend,
 } from './rate-limit-backend.contract.js';

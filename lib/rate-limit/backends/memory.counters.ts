@@ -1,6 +1,6 @@
 import { BoundedMap } from '../../shared/bounded-map.js';
 import type { KvsStore } from '../../store/index.js';
-import type { CounterState, Evaluation } from './memory.algorithms.js';
+import type { CounterState, NextState } from './memory.algorithms.js';
 
 /** A counter's state and the clock reading at which it no longer matters. */
 export interface Counter extends CounterState {
@@ -15,10 +15,15 @@ const isExpired = (counter: Counter, now: number): boolean => counter.expiresAt 
  * with expired counters reclaimed a few at a time by every decision. No timer at all.
  */
 export class MemoryCounters {
-  readonly #map: BoundedMap<string, Counter>;
+  #map: BoundedMap<string, Counter>;
 
   constructor(readonly maxKeys: number) {
     this.#map = new BoundedMap(maxKeys, isExpired);
+  }
+
+  /** Drops every counter. */
+  clear(): void {
+    this.#map = new BoundedMap(this.maxKeys, isExpired);
   }
 
   /** Counters held, including expired ones not yet reclaimed. */
@@ -37,12 +42,7 @@ export class MemoryCounters {
   }
 
   /** Stores a new state for `key`, updating `existing` in place when there is one. */
-  put(
-    key: string,
-    existing: Counter | undefined,
-    next: NonNullable<Evaluation['next']>,
-    now: number,
-  ): void {
+  put(key: string, existing: Counter | undefined, next: NextState, now: number): void {
     const expiresAt = now + Math.max(1, Math.ceil(next.ttl));
     if (existing !== undefined) {
       existing.a = next.a;
@@ -52,6 +52,11 @@ export class MemoryCounters {
       return;
     }
     this.#map.set(key, { a: next.a, b: next.b, c: next.c, expiresAt });
+  }
+
+  /** Removes `key`'s counter. */
+  delete(key: string): void {
+    this.#map.delete(key);
   }
 
   /** Examines up to `budget` counters, continuing where the last call stopped; returns how many it removed. */

@@ -1,20 +1,7 @@
 import { defineScript } from '../../store/index.js';
 
-/**
- * One rate-limit decision over every policy of a request, atomically, in one round trip.
- *
- * KEYS[i]: the counter of policy i (all of one decision share a hash tag, for Redis Cluster).
- * ARGV[1]: '' to read the clock from Redis (TIME), or a time in ms (tests only).
- * ARGV[4i-2 .. 4i+1]: policy i's algorithm code (f, s, b), limit, window (ms) and cost.
- *
- * It evaluates every counter first and writes only if all of them admit the request, so a rejected
- * request spends nothing. Reply: { allowed, then per policy: allowed, remaining, resetMs, retryAfterMs };
- * when the decision is refused, a policy that would have admitted the request reports its state
- * unspent (`keep`). The arithmetic mirrors memory.algorithms.ts exactly (one test runs both on
- * the same timeline); states are text written with %.17g, so a double survives the round trip.
- * Written inline, without helper functions or per-counter tables, because it runs on every request.
- */
-export const RATE_LIMIT_SCRIPT = defineScript(`
+/** Reads the clock: ARGV[1] is '' (Redis's TIME) or a time in ms (tests only). */
+export const NOW_LUA = `
 local now = tonumber(ARGV[1])
 if not now then
   local t = redis.call('TIME')
@@ -23,17 +10,41 @@ end
 local EPSILON = 1e-9
 local HALF_EPSILON = EPSILON / 2
 local floor, ceil, max, min = math.floor, math.ceil, math.max, math.min
-local n = #KEYS
+`;
+
+/**
+ * One rate-limit decision over every policy of a request, atomically, in one round trip.
+ *
+ * KEYS[i], i <= n: the counter of policy i; KEYS[n + i]: the lockout key of its key (all keys of
+ * one decision share a hash tag, for Redis Cluster).
+ * ARGV[1]: '' to read the clock from Redis (TIME), or a time in ms (tests only).
+ * ARGV[2]: 'spend' to decide, 'peek' to answer without spending or locking anything.
+ * ARGV[5i-2 .. 5i+2]: policy i's algorithm code (f, s, b, g), limit, window (ms), cost, block (ms).
+ *
+ * It evaluates every counter first and writes only if all of them admit the request (and no key
+ * is locked), so a refused request spends nothing. Reply: { allowed, then per policy: allowed,
+ * remaining, resetMs, retryAfterMs }; an unspent decision reports every counter unspent, a
+ * refusal by a policy with `block` locks its key, and every policy of a locked key reads refused
+ * until the lockout ends (as lockouts.ts does for memory). The arithmetic mirrors
+ * memory.algorithms.ts exactly (one test runs both on the same timeline); states are text
+ * written with %.17g, so a double survives the round trip. Written inline, without helper
+ * functions, because it runs on every request.
+ */
+export const RATE_LIMIT_SCRIPT = defineScript(`${NOW_LUA}
+local spend = ARGV[2] == 'spend'
+local n = #KEYS / 2
 local reply = {1}
-local writes = {}
-local keep
+local spent = {}
+local locked = {}
+local ok = {}
 local all = true
 for i = 1, n do
-  local at = 4 * i - 2
+  local at = 5 * i - 2
   local code = ARGV[at]
   local limit, window, cost = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
   local raw = redis.call('GET', KEYS[i])
-  local allowed, remaining, reset, retry, keepRemaining, keepReset, value, ttl
+  local allowed, remaining, reset, retry, spentRemaining, spentReset, value, ttl
+  retry = 0
   if code == 's' then
     local index = floor(now / window)
     local elapsed = now - index * window
@@ -50,15 +61,12 @@ for i = 1, n do
     local later = ceil((index + 2) * window - now)
     allowed = estimate + cost <= limit + EPSILON
     if allowed then
-      keepRemaining = max(0, floor(limit - estimate + EPSILON))
-      if current > 0 then keepReset = later else keepReset = full end
       if cost > 0 then
-        current = current + cost
-        estimate = estimate + cost
-        value = string.format('%.17g:%.17g:%.17g', index, current, previous)
+        spentRemaining = max(0, floor(limit - (estimate + cost) + EPSILON))
+        spentReset = later
+        value = string.format('%.17g:%.17g:%.17g', index, current + cost, previous)
         ttl = later
       end
-      retry = 0
     else
       local room = limit - cost + HALF_EPSILON
       local wait = -1
@@ -85,20 +93,18 @@ for i = 1, n do
     local finish = ceil((index + 1) * window - now)
     allowed = count + cost <= limit
     if allowed then
-      keepRemaining = limit - count
-      if count > 0 then keepReset = finish else keepReset = 0 end
       if cost > 0 then
-        count = count + cost
-        value = string.format('%.17g:%.17g', index, count)
+        spentRemaining = max(0, limit - (count + cost))
+        spentReset = finish
+        value = string.format('%.17g:%.17g', index, count + cost)
         ttl = finish
       end
-      retry = 0
     else
       retry = finish
     end
     remaining = max(0, limit - count)
     if count > 0 then reset = finish else reset = 0 end
-  else
+  elseif code == 'b' then
     local rate = limit / window
     local tokens = limit
     if raw then
@@ -107,46 +113,80 @@ for i = 1, n do
     end
     allowed = tokens + EPSILON >= cost
     if allowed then
-      keepRemaining = max(0, floor(tokens + EPSILON))
-      keepReset = ceil((limit - tokens) / rate)
       if cost > 0 then
-        tokens = tokens - cost
-        value = string.format('%.17g:%.17g', tokens, now)
-        ttl = ceil((limit - tokens) / rate)
+        local left = tokens - cost
+        spentRemaining = max(0, floor(left + EPSILON))
+        spentReset = ceil((limit - left) / rate)
+        value = string.format('%.17g:%.17g', left, now)
+        ttl = spentReset
       end
-      retry = 0
     else
       retry = ceil((cost - tokens - HALF_EPSILON) / rate)
     end
     remaining = max(0, floor(tokens + EPSILON))
     reset = ceil((limit - tokens) / rate)
-  end
-  local o = 4 * i - 2
-  if allowed then
-    reply[o] = 1
-    if value then writes[i] = value; writes[n + i] = max(1, ttl) end
-    if n > 1 then
-      keep = keep or {}
-      keep[i] = keepRemaining; keep[n + i] = keepReset
-    end
   else
-    reply[o] = 0
-    all = false
+    local interval = window / limit
+    local debt = 0
+    if raw then debt = max(0, tonumber(raw) - now) end
+    local after = debt + cost * interval
+    allowed = after <= window + EPSILON
+    if allowed then
+      if cost > 0 then
+        spentRemaining = max(0, floor((window - after) / interval + EPSILON))
+        spentReset = ceil(after)
+        value = string.format('%.17g', now + after)
+        ttl = spentReset
+      end
+    else
+      retry = ceil(after - window - HALF_EPSILON)
+    end
+    remaining = max(0, floor((window - debt) / interval + EPSILON))
+    reset = ceil(debt)
   end
+  local lock = tonumber(redis.call('GET', KEYS[n + i]) or '0')
+  if lock <= now then lock = 0 end
+  locked[i] = lock
+  ok[i] = allowed
+  if not allowed or lock > 0 then all = false end
+  if value then spent[i] = {value, max(1, ttl), spentRemaining, spentReset} end
+  local o = 4 * i - 2
+  if allowed then reply[o] = 1 else reply[o] = 0 end
   reply[o + 1] = remaining
   reply[o + 2] = reset
   reply[o + 3] = retry
 end
-if all then
+if all and spend then
   for i = 1, n do
-    if writes[i] then redis.call('SET', KEYS[i], writes[i], 'PX', writes[n + i]) end
-  end
-else
-  reply[1] = 0
-  if keep then
-    for i = 1, n do
-      if keep[i] then reply[4 * i - 1] = keep[i]; reply[4 * i] = keep[n + i] end
+    local s = spent[i]
+    if s then
+      redis.call('SET', KEYS[i], s[1], 'PX', s[2])
+      reply[4 * i - 1] = s[3]; reply[4 * i] = s[4]
     end
+  end
+  return reply
+end
+if not all then reply[1] = 0 end
+local set, ends = {}, {}
+for i = 1, n do
+  local key, before = KEYS[n + i], locked[i]
+  if before > 0 then ends[key] = max(ends[key] or 0, before) end
+  local block = tonumber(ARGV[5 * i + 2])
+  if spend and before == 0 and not ok[i] and block > 0 then
+    local e = now + block
+    if e > (set[key] or 0) then set[key] = e end
+    if e > (ends[key] or 0) then ends[key] = e end
+  end
+end
+for key, e in pairs(set) do
+  redis.call('SET', key, string.format('%.17g', e), 'PX', max(1, ceil(e - now)))
+end
+for i = 1, n do
+  local e = ends[KEYS[n + i]]
+  if e then
+    local o, wait = 4 * i - 2, ceil(e - now)
+    reply[o] = 0; reply[o + 1] = 0
+    reply[o + 2] = max(reply[o + 2], wait); reply[o + 3] = max(reply[o + 3], wait)
   end
 end
 return reply

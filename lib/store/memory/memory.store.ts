@@ -8,6 +8,8 @@ import {
   toInvalid,
 } from '../kvs.errors.js';
 import type { KvsStore, ScanOptions } from '../kvs.interfaces.js';
+import type { KvsChannel } from '../kvs.channel.js';
+import { MemoryChannel } from './memory.channel.js';
 import {
   assertKey,
   assertKeys,
@@ -74,6 +76,7 @@ export class MemoryStore implements KvsStore {
   readonly #batch: number;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  #channel: MemoryChannel | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     if (typeof options !== 'object' || options === null) {
@@ -249,9 +252,16 @@ export class MemoryStore implements KvsStore {
     this.#open('ping');
   }
 
+  /** Messages between the users of this store object (see {@link KvsChannel}). */
+  get channel(): KvsChannel {
+    this.#channel ??= new MemoryChannel();
+    return this.#channel;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#channel?.close();
     clearInterval(this.#sweeper);
     this.#map.clear();
     this.#sweep.restart();

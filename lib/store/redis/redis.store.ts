@@ -20,6 +20,8 @@ import {
 } from './redis.options.js';
 import { connectError, handshakeStep, watchHandshake } from './redis.connection.js';
 import { toKvsError } from './redis.errors.js';
+import type { KvsChannel } from '../kvs.channel.js';
+import { RedisChannel, subscriberOf } from './redis.channel.js';
 import { DELETE_IF_EQUALS, INCREMENT, PERSIST, type RedisScript } from './redis.scripts.js';
 
 type Client = Redis | Cluster;
@@ -87,6 +89,7 @@ export class RedisStore implements KvsStore {
   #inflight = 0;
   #drained: (() => void) | undefined;
   #closing: Promise<void> | undefined;
+  #channel: RedisChannel | undefined;
   /** Per client it opened: the refused handshake that keeps its connection unusable, if any. */
   readonly #handshakes = new Map<Client, () => KvsError | undefined>();
 
@@ -118,6 +121,26 @@ export class RedisStore implements KvsStore {
   /** The ioredis client(s) the store uses (for health checks and advanced use). */
   get clients(): readonly Client[] {
     return this.#clients;
+  }
+
+  /**
+   * Messages between the application instances that use this store (see {@link KvsChannel}):
+   * Redis pub/sub on a channel named after the keyPrefix, over one subscriber connection that the
+   * first subscription opens.
+   */
+  get channel(): KvsChannel {
+    this.#channel ??= new RedisChannel({
+      name: `nestjs-kvs:channel:${this.#prefix}`,
+      keyPrefix: this.#prefix,
+      target: this.#config.target,
+      cluster: isCluster(this.#clients[0]!),
+      commandTimeout: this.#config.commandTimeout,
+      connect: subscriberOf(this.#clients[0]!),
+      publish: (name, payload) => this.#run('publish', undefined, (c) => c.publish(name, payload)),
+      report: (err) =>
+        this.#config.onError?.(toKvsError(err, { ...this.#config, operation: 'subscribe' })),
+    });
+    return this.#channel;
   }
 
   toString(): string {
@@ -299,6 +322,7 @@ export class RedisStore implements KvsStore {
 
   async #shutdown(): Promise<void> {
     if (this.#inflight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+    await this.#channel?.close();
     if (!this.#owned) return;
     await Promise.all(
       this.#clients.map((c) =>
