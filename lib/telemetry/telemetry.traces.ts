@@ -73,7 +73,10 @@ export function observeDecider<D extends { decide: Decide }>(decider: D): D {
     ...args: never[]
   ): ObservedDecision | Promise<ObservedDecision> {
     const s = telemetry;
-    if (!s.counting && !s.tracing) return original.apply(this, args);
+    // A peek (args[4], the mode) spends nothing: it is no decision.
+    if ((!s.counting && !s.tracing) || (args[4] as unknown) === 'peek') {
+      return original.apply(this, args);
+    }
     const span = s.tracing ? decisionSpan(args[1]) : undefined;
     let out: ObservedDecision | Promise<ObservedDecision>;
     try {

@@ -12,6 +12,7 @@ import request from 'supertest';
 import {
   Cacheable,
   configureKvsTelemetry,
+  createMemoryStore,
   getKvsToken,
   KvsCache,
   KvsCacheModule,
@@ -300,6 +301,20 @@ describe('rate-limit decisions', () => {
       'kvs.ratelimit.policy': 'burst',
       'kvs.ratelimit.policies': ['burst'],
     });
+  });
+
+  it('counts consume() but not peek(), which spends nothing', async () => {
+    const limiter = new RateLimiter({ store: createMemoryStore() });
+    const policy = { name: 'api', limit: 5, window: 60_000 };
+    await limiter.consume('k', policy);
+    await expect(limiter.peek('k', policy)).resolves.toMatchObject({ remaining: 4 });
+    expect(await sdk.points('kvs.ratelimit.decisions')).toEqual([
+      {
+        attributes: { 'kvs.ratelimit.outcome': 'allowed', 'kvs.ratelimit.policy': 'api' },
+        value: 1,
+      },
+    ]);
+    expect(sdk.spans().map((s) => s.name)).toEqual(['kvs.ratelimit.decision']);
   });
 
   it('counts a decision the store could not make as an error', async () => {
