@@ -48,7 +48,7 @@ export function product(id: string) {
     updatedAt: new Date(1_764_000_000_000),
   };
 }
-type Product = ReturnType<typeof product>;
+export type Product = ReturnType<typeof product>;
 
 @Injectable()
 export class Catalog {

@@ -7,7 +7,6 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Sample } from './lib/measure.js';
-import type { HttpContender } from './cache.http-server.bench.js';
 
 /** The subset of autocannon's options and result this bench uses (it ships no types). */
 interface AutocannonOptions {
@@ -45,9 +44,16 @@ export interface HttpServer {
 
 const SERVER = fileURLToPath(new URL('./cache.http-server.bench.js', import.meta.url));
 
-/** Starts the app of `kind` in a child process against the Redis at `url`. */
-export async function startHttpServer(kind: HttpContender, url: string): Promise<HttpServer> {
-  const child: ChildProcess = fork(SERVER, [kind, url], {
+/**
+ * Starts the app of `kind` in a child process against the Redis at `url`: `script` (by default
+ * bench/cache.http-server.bench.ts) run as `node <script> <kind> <url>`, with the same protocol.
+ */
+export async function startHttpServer(
+  kind: string,
+  url: string,
+  script = SERVER,
+): Promise<HttpServer> {
+  const child: ChildProcess = fork(script, [kind, url], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const port = await new Promise<number>((resolve, reject) => {

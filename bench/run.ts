@@ -2,7 +2,8 @@
  * Runs the benchmark sections, prints a markdown report and writes it to bench/RESULTS.md.
  *
  *   npm run bench                      every section
- *   npm run bench -- redis             only the named section(s): memory, redis, cache, rate-limit, telemetry
+ *   npm run bench -- redis             only the named section(s): memory, redis, cache, local,
+ *                                      rate-limit, telemetry
  *   npm run bench -- --rounds 15       more rounds (default 9)
  *   npm run bench -- --quick           a short smoke run of the bench itself (figures not meaningful)
  *   npm run bench -- --no-write        print only, leave RESULTS.md alone
@@ -17,6 +18,7 @@ import type { Check } from './lib/measure.js';
 import { formatChecks } from './lib/measure.js';
 import type { BenchSection } from './lib/section.js';
 import { cacheBench } from './cache.bench.js';
+import { localBench } from './cache.local.bench.js';
 import { rateLimitBench } from './rate-limit.bench.js';
 import { memoryStoreBench } from './store.memory.bench.js';
 import { redisStoreBench } from './store.redis.bench.js';
@@ -26,6 +28,7 @@ const SECTIONS: BenchSection[] = [
   memoryStoreBench,
   redisStoreBench,
   cacheBench,
+  localBench,
   rateLimitBench,
   telemetryBench,
 ];

@@ -254,3 +254,27 @@ export function formatChecks(checks: readonly Check[]): string {
     )
     .join('\n');
 }
+
+/**
+ * Runs `op(i)` from `concurrency` callers for at least `durationMs`; each caller awaits its call
+ * before taking the next index. Like `concurrentLoop`, for operations whose rate is not known in
+ * advance (a run of a fixed count would be far too short for the fast ones).
+ */
+export async function concurrentLoopFor(
+  op: (i: number) => Promise<unknown>,
+  durationMs: number,
+  concurrency: number,
+  chunk = 256,
+): Promise<Sample> {
+  let next = 0;
+  let stop = false;
+  const start = performance.now();
+  const caller = async (): Promise<void> => {
+    while (!stop) {
+      for (let n = 0; n < chunk; n++) await op(next++);
+      if (performance.now() - start >= durationMs) stop = true;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, caller));
+  return { ops: next, ms: performance.now() - start };
+}
