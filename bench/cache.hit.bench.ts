@@ -51,7 +51,7 @@ export function product(id: string) {
 export type Product = ReturnType<typeof product>;
 
 @Injectable()
-class Catalog {
+export class Catalog {
   loads = 0;
   constructor(@InjectKvs() private readonly store: KvsStore) {}
 
@@ -81,7 +81,7 @@ class Catalog {
   }
 }
 
-async function hitPathApp(store: KvsModuleOptions): Promise<INestApplicationContext> {
+export async function hitPathApp(store: KvsModuleOptions): Promise<INestApplicationContext> {
   @Module({
     imports: [KvsModule.forRoot(store), KvsCacheModule.forRoot({ ttl: TTL })],
     providers: [Catalog],

@@ -3,7 +3,7 @@
  *
  *   npm run bench                      every section
  *   npm run bench -- redis             only the named section(s): memory, redis, cache, local,
- *                                      rate-limit, rate-limit-flood
+ *                                      rate-limit, rate-limit-flood, telemetry
  *   npm run bench -- --rounds 15       more rounds (default 9)
  *   npm run bench -- --quick           a short smoke run of the bench itself (figures not meaningful)
  *   npm run bench -- --no-write        print only, leave RESULTS.md alone
@@ -23,6 +23,7 @@ import { rateLimitBench } from './rate-limit.bench.js';
 import { rateLimitFloodBench } from './rate-limit.flood.bench.js';
 import { memoryStoreBench } from './store.memory.bench.js';
 import { redisStoreBench } from './store.redis.bench.js';
+import { telemetryBench } from './telemetry.bench.js';
 
 const SECTIONS: BenchSection[] = [
   memoryStoreBench,
@@ -31,6 +32,7 @@ const SECTIONS: BenchSection[] = [
   localBench,
   rateLimitBench,
   rateLimitFloodBench,
+  telemetryBench,
 ];
 
 /** bench/RESULTS.md, whatever the working directory (this file runs from .tmp/bench/bench/). */

@@ -27,5 +27,7 @@ export function sampleBanner(config: SampleConfig, store: KvsStore): string {
     `  curl ${base}/checkout; curl -X PUT ${base}/admin/flags/newCheckout ${json} -d '{"value":true}'`,
     '  # OAuth state: accepted once; replaying the callback URL gets 400',
     `  curl -sL -w ' %{url_effective}\\n' ${base}/oauth/start?returnTo=/cart`,
+    '  # observability: X-Cache on cached routes; OpenTelemetry metrics for Prometheus',
+    `  curl -si ${base}/products/1 | grep -i x-cache; curl -s ${base}/metrics | grep '^kvs_'`,
   ].join('\n');
 }

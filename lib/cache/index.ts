@@ -25,3 +25,4 @@ export type { KvsCacheStats } from './engine/cache.space.js';
 export type { KvsLocalOptions, KvsLocalTierOptions } from './local/local.options.js';
 export { KvsCacheModule } from './cache.module.js';
 export { KvsCache } from './cache.service.js';
+export { KvsCacheHeaderInterceptor } from './cache.header.interceptor.js';

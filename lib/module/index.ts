@@ -10,3 +10,4 @@ export type {
 } from './kvs-module.options.js';
 export type { LogSink } from '../shared/throttled-log.js';
 export { KvsExceptionFilter, type KvsExceptionFilterOptions } from './kvs-exception.filter.js';
+export { configureKvsTelemetry, type KvsTelemetryOptions } from './kvs-telemetry.js';

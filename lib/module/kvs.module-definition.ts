@@ -5,6 +5,8 @@ import { getKvsHostToken, getKvsToken, KVS_MODULE_OPTIONS } from './kvs.constant
 import type { KvsModuleOptions } from './kvs-module.options.js';
 import { claimKvsName } from './kvs-names.registry.js';
 import { KvsStoreHost } from './kvs-store.host.js';
+import { instrumentStore } from './kvs-telemetry.js';
+import { telemetryReady } from '../telemetry/telemetry.state.js';
 
 /** forRoot/forRootAsync, with `name` and `isGlobal` known when the module is declared. */
 export const { ConfigurableModuleClass: KvsConfigurableModule } =
@@ -30,15 +32,16 @@ function storeProviders(name: string | undefined): Provider[] {
   return [
     {
       provide: host,
-      useFactory: (options: KvsModuleOptions, app: ModulesContainer): Promise<KvsStoreHost> => {
+      useFactory: async (options: KvsModuleOptions, app: ModulesContainer) => {
         claimKvsName(app, name);
+        await telemetryReady();
         return KvsStoreHost.create(options, name);
       },
       inject: [KVS_MODULE_OPTIONS, ModulesContainer],
     },
     {
       provide: getKvsToken(name),
-      useFactory: (h: KvsStoreHost): KvsStore => h.store,
+      useFactory: (h: KvsStoreHost): KvsStore => instrumentStore(h.store, name),
       inject: [host],
     },
   ];

@@ -27,6 +27,7 @@ import {
 } from './rate-limit.options.js';
 import { assertStatic } from './rate-limit.dynamic.js';
 import { resolvePolicies, resolvePolicy, type ResolvedPolicy } from './rate-limit.policy.js';
+import { observeDecider } from '../telemetry/telemetry.traces.js';
 
 /**
  * Decides whether a unit of work may go ahead, for HTTP routes (through `RateLimitGuard`) and for
@@ -57,7 +58,9 @@ export class RateLimiter implements OnModuleInit, OnModuleDestroy {
     this.options = resolveRateLimitOptions(options);
     this.#explicit = options !== undefined;
     this.#moduleRef = moduleRef;
-    this.decider = new RateLimitDecider(this.options, (name) => this.#findStore(name));
+    this.decider = observeDecider(
+      new RateLimitDecider(this.options, (name) => this.#findStore(name)),
+    );
     this.#changes = new RateLimitChanges(this.decider);
   }
 

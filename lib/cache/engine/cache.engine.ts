@@ -3,6 +3,8 @@ import { cacheMessages } from '../cache.messages.js';
 import { freshUntil, NOT_AN_ENTRY, readEntry, seal, unseal } from '../entry/cache.envelope.js';
 import { lockKey, valueKey } from '../entry/cache.keys.js';
 import { FAILED, type Flight, type SpaceContext } from './cache.space.js';
+import { cacheLookup } from '../../telemetry/telemetry.hooks.js';
+import { tracedLoad } from '../../telemetry/telemetry.traces.js';
 import type { CachePlan, CacheWriter, EngineSettings, Load } from './cache.writer.js';
 import type { LocalEntry } from '../local/local.tier.js';
 import { localTtl, type LocalUse } from '../local/local.use.js';
@@ -36,7 +38,9 @@ export class CacheEngine {
     const { space, local } = plan;
     if (space.flights.size > 0) {
       const running = space.flights.get(storeKey);
-      if (running !== undefined) return this.#join(running as Flight<Outcome>) as Promise<T>;
+      if (running !== undefined) {
+        return this.#join(running as Flight<Outcome>, plan.namespace) as Promise<T>;
+      }
     }
     if (local !== undefined && local.readiness.ready) {
       const entry = local.sync.tier.get(storeKey);
@@ -44,7 +48,15 @@ export class CacheEngine {
         const value = this.#localValue(entry, local, storeKey);
         if (value !== UNREADABLE) {
           this.ctx.stats.localHits++;
-          return this.#served(plan, key, load as Load<unknown>, entry.bytes, value) as T;
+          const served = this.#served(
+            plan,
+            key,
+            load as Load<unknown>,
+            entry.bytes,
+            value,
+            'local_hit',
+          );
+          return served as T;
         }
       }
     }
@@ -59,7 +71,7 @@ export class CacheEngine {
       const value = this.#decode(bytes, storeKey);
       if (value !== UNREADABLE) {
         this.ctx.stats.storeHits++;
-        return this.#served(plan, key, load as Load<unknown>, bytes, value) as T;
+        return this.#served(plan, key, load as Load<unknown>, bytes, value, 'hit') as T;
       }
     }
     return this.#loadOnce(plan, key, load as Load<unknown>, true) as Promise<T>;
@@ -75,6 +87,7 @@ export class CacheEngine {
       if (value !== UNREADABLE) {
         this.ctx.stats.hits++;
         this.ctx.stats.localHits++;
+        cacheLookup('local_hit', plan.namespace);
         return { value };
       }
     }
@@ -87,10 +100,12 @@ export class CacheEngine {
     const value = bytes === undefined ? UNREADABLE : this.#decode(bytes, storeKey);
     if (value === UNREADABLE) {
       this.ctx.stats.misses++;
+      cacheLookup('miss', plan.namespace);
       return undefined;
     }
     this.ctx.stats.hits++;
     this.ctx.stats.storeHits++;
+    cacheLookup('hit', plan.namespace);
     return { value };
   }
 
@@ -101,12 +116,17 @@ export class CacheEngine {
     load: Load<unknown>,
     bytes: Buffer,
     value: unknown,
+    hit: 'hit' | 'local_hit',
   ): unknown {
     const until = freshUntil(bytes);
     if (until > 0 && this.settings.clock() >= until) {
       this.ctx.stats.stale++;
+      cacheLookup('stale', plan.namespace);
       this.#refresh(plan, key, load);
-    } else this.ctx.stats.hits++;
+    } else {
+      this.ctx.stats.hits++;
+      cacheLookup(hit, plan.namespace);
+    }
     return value;
   }
 
@@ -151,8 +171,9 @@ export class CacheEngine {
     return UNREADABLE;
   }
 
-  async #join(flight: Flight<Outcome>): Promise<unknown> {
+  async #join(flight: Flight<Outcome>, namespace: string): Promise<unknown> {
     this.ctx.stats.misses++;
+    cacheLookup('miss', namespace);
     const outcome = await flight.promise;
     return outcome.copy();
   }
@@ -167,7 +188,7 @@ export class CacheEngine {
     const storeKey = valueKey(plan, key);
     const { flights } = plan.space;
     const running = flights.get(storeKey);
-    if (running !== undefined) return this.#join(running as Flight<Outcome>);
+    if (running !== undefined) return this.#join(running as Flight<Outcome>, plan.namespace);
     const flight: Flight<Outcome> = { promise: undefined as never, cancelled: false };
     flight.promise =
       write && plan.lock
@@ -176,6 +197,7 @@ export class CacheEngine {
     flights.set(storeKey, flight);
     // Counted before the load settles, so a call whose load throws is a miss too.
     this.ctx.stats.misses++;
+    cacheLookup('miss', plan.namespace);
     try {
       const { value } = await flight.promise;
       return value;
@@ -192,7 +214,7 @@ export class CacheEngine {
     write: boolean,
   ): Promise<Outcome> {
     this.ctx.stats.loads++;
-    const value = await load.compute();
+    const value = await tracedLoad(plan.namespace, plan.label, () => load.compute());
     const bytes =
       write && !flight.cancelled
         ? await this.writer.store(plan, key, value, load.unless)

@@ -3,6 +3,7 @@ import type { ThrottledLog } from '../../shared/throttled-log.js';
 import { isKvsError, type KvsCodec, type KvsStore } from '../../store/index.js';
 import { storeKind } from '../../store/kvs.backend.js';
 import { cacheMessages } from '../cache.messages.js';
+import { cacheError } from '../../telemetry/telemetry.hooks.js';
 import type { LocalSync } from '../local/local.sync.js';
 
 /** A store step took longer than its timeout. */
@@ -207,6 +208,7 @@ export class CacheSpace {
     this.ctx.stats.errors++;
     const code = (err as { code?: unknown }).code;
     const cause = `${step}:${typeof code === 'string' ? code : (err as Error).name}`;
+    cacheError(step, cause.slice(step.length + 1));
     this.ctx.log.warn(cause, () => cacheMessages.storeFailed(step, err));
     return FAILED;
   }

@@ -1,6 +1,10 @@
 import type { KvsChannelHandler, KvsSubscription, KvsChannel } from '../../store/kvs.channel.js';
 import type { CacheCounters } from '../engine/cache.space.js';
 import { LocalTier } from './local.tier.js';
+import {
+  cacheInvalidationsReceived,
+  cacheInvalidationsSent,
+} from '../../telemetry/telemetry.hooks.js';
 import type { LocalSettings } from './local.options.js';
 
 /** The channel topic of the cache's invalidations. */
@@ -76,7 +80,9 @@ export class LocalSync implements KvsChannelHandler {
       ...(prefixes.length > 0 ? { p: prefixes } : {}),
     };
     void this.#sub.publish(CACHE_TOPIC, message).then((sent) => {
-      if (sent) this.stats.invalidationsSent += keys.length + prefixes.length;
+      if (!sent) return;
+      this.stats.invalidationsSent += keys.length + prefixes.length;
+      cacheInvalidationsSent('', keys.length + prefixes.length); // messages name store keys only
     });
   }
 
@@ -95,6 +101,7 @@ export class LocalSync implements KvsChannelHandler {
       n++;
     }
     this.stats.invalidationsReceived += n;
+    cacheInvalidationsReceived('', n);
   }
 
   state(up: boolean): void {
@@ -105,10 +112,12 @@ export class LocalSync implements KvsChannelHandler {
     if (keys === null) {
       this.tier.clear();
       this.stats.invalidationsReceived++;
+      cacheInvalidationsReceived('', 1);
       return;
     }
     for (const key of keys) this.tier.invalidate(key);
     this.stats.invalidationsReceived += keys.length;
+    cacheInvalidationsReceived('', keys.length);
   }
 
   close(): void {
