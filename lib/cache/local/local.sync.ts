@@ -31,6 +31,10 @@ export class LocalSync implements KvsChannelHandler {
   readonly tier: LocalTier;
   readonly #sub: KvsSubscription;
   readonly #namespaces = new Map<string, LocalReadiness>();
+  /** Invalidations published in this turn of the event loop, sent together at its end. */
+  #pendingKeys: string[] = [];
+  #pendingPrefixes: string[] = [];
+  #flush: ReturnType<typeof setImmediate> | undefined;
 
   constructor(
     channel: KvsChannel,
@@ -73,8 +77,23 @@ export class LocalSync implements KvsChannelHandler {
     return this.#sub.track(`${namespace}:`);
   }
 
-  /** Tells the other instances that these store keys / prefixes changed (after the store step). */
+  /**
+   * Tells the other instances that these store keys / prefixes changed (after the store step).
+   * What is published in one turn of the event loop leaves as one message (one PUBLISH), at the
+   * end of that turn: concurrent writes then cost one command between them, not one each.
+   */
   publish(keys: readonly string[], prefixes: readonly string[] = []): void {
+    this.#pendingKeys.push(...keys);
+    this.#pendingPrefixes.push(...prefixes);
+    this.#flush ??= setImmediate(() => this.#send());
+  }
+
+  #send(): void {
+    this.#flush = undefined;
+    const keys = [...new Set(this.#pendingKeys)];
+    const prefixes = [...new Set(this.#pendingPrefixes)];
+    this.#pendingKeys = [];
+    this.#pendingPrefixes = [];
     const message: Invalidation = {
       ...(keys.length > 0 ? { k: keys } : {}),
       ...(prefixes.length > 0 ? { p: prefixes } : {}),
@@ -121,6 +140,10 @@ export class LocalSync implements KvsChannelHandler {
   }
 
   close(): void {
+    if (this.#flush !== undefined) {
+      clearImmediate(this.#flush);
+      this.#send(); // the last writes' invalidations still go out
+    }
     this.#sub.close();
     this.tier.setUsable(false);
   }

@@ -154,6 +154,22 @@ describe('coherence across instances', () => {
     expect(a.cache.stats().invalidationsSent).toBeGreaterThanOrEqual(4);
   });
 
+  it('sends the invalidations of concurrent writes together, and every one arrives', async () => {
+    const [a, b] = await twoInstances();
+    const publishes = async () =>
+      Number(
+        /calls=(\d+)/.exec(
+          (await redis.server.info('commandstats'))['cmdstat_publish'] ?? '',
+        )?.[1] ?? 0,
+      );
+    const before = await publishes();
+    const seen = b.cache.stats().invalidationsReceived;
+    await Promise.all(Array.from({ length: 50 }, (_, i) => a.cache.set(`batch:${i}`, i)));
+    await heard(b, seen, 50);
+    // 50 writes whose replies arrive in a few turns of the event loop: a few PUBLISHes, not 50.
+    expect((await publishes()) - before).toBeLessThan(10);
+  });
+
   it('drops every entry under a prefix, and the whole namespace, everywhere', async () => {
     const [a, b] = await twoInstances();
     for (const key of ['user:1', 'user:2', 'order:1']) {
