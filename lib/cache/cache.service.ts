@@ -21,6 +21,9 @@ import type { CachePlan } from './engine/cache.writer.js';
  */
 @Injectable()
 export class KvsCache {
+  /** The plan of each method called without options: the module's, resolved once. */
+  readonly #defaults = new Map<string, CachePlan>();
+
   constructor(private readonly runtime: KvsCacheRuntime) {}
 
   /**
@@ -113,6 +116,13 @@ export class KvsCache {
     options: KvsCacheLoadOptions | undefined,
     known: Readonly<Record<string, true>> = KEYS.target,
   ): CachePlan {
-    return this.runtime.plan(checkEntryOptions(where, options, known), where);
+    if (options !== undefined)
+      return this.runtime.plan(checkEntryOptions(where, options, known), where);
+    let plan = this.#defaults.get(where);
+    if (plan === undefined) {
+      plan = this.runtime.plan({}, where);
+      this.#defaults.set(where, plan);
+    }
+    return plan;
   }
 }

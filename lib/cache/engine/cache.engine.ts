@@ -140,9 +140,10 @@ export class CacheEngine {
     if (local === undefined || !local.readiness.ready) return space.get(storeKey, plan.timeout);
     const { tier } = local.sync;
     const token = tier.begin();
+    const sentAt = performance.now();
     const { bytes, ttl } = await space.getWithTtl(storeKey, plan.timeout);
     if (bytes !== undefined && ttl !== undefined) {
-      tier.fill(storeKey, bytes, localTtl(local, ttl), token);
+      tier.fill(storeKey, bytes, localTtl(local, ttl, sentAt), token);
     }
     return bytes;
   }

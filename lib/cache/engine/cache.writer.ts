@@ -117,6 +117,7 @@ export class CacheWriter {
       return (await space.write(storeKey, bytes, ttl, plan.timeout)) ? bytes : undefined;
     }
     space.writing.set(storeKey, (space.writing.get(storeKey) ?? 0) + 1);
+    const sentAt = performance.now();
     let written = false;
     try {
       written = await space.write(storeKey, bytes, ttl, plan.timeout);
@@ -129,7 +130,7 @@ export class CacheWriter {
         sync.tier.fill(
           storeKey,
           bytes,
-          localTtl(plan.local, ttl === 0 ? Infinity : ttl),
+          localTtl(plan.local, ttl === 0 ? Infinity : ttl, sentAt),
           sync.tier.begin(),
         );
       }

@@ -13,9 +13,11 @@ export interface LocalUse {
 }
 
 /**
- * How long an entry stays in the tier: the plan's cap, never longer than `remaining` (its time
- * left in the store, Infinity when it never expires there).
+ * How long an entry stays in the tier: the plan's cap, never longer than its time left in the
+ * store. `remaining` is that time as Redis counted it (Infinity: no expiry) for a command sent at
+ * `sentAt` (performance.now()); Redis started counting after that, so the tier's copy, dated from
+ * `sentAt`, expires no later than the store's.
  */
-export function localTtl(local: Pick<LocalUse, 'ttl'>, remaining: number): number {
-  return Math.min(local.ttl ?? MAX_TTL_MS, remaining);
+export function localTtl(local: Pick<LocalUse, 'ttl'>, remaining: number, sentAt: number): number {
+  return Math.min(local.ttl ?? MAX_TTL_MS, remaining - (performance.now() - sentAt));
 }
