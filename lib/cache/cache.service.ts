@@ -11,7 +11,7 @@ import {
   type KvsCacheWrapOptions,
 } from './cache.options.js';
 import { KvsCacheRuntime } from './engine/cache.runtime.js';
-import type { KvsCacheStats } from './engine/cache.space.js';
+import type { KvsCacheStats } from './engine/cache.stats.js';
 import type { CachePlan } from './engine/cache.writer.js';
 
 /**

@@ -36,7 +36,8 @@ import {
 } from '../cache.options.js';
 import { checkedKey, evaluateKey, methodKey } from '../entry/cache.keys.js';
 import { CacheEngine } from './cache.engine.js';
-import { CacheCounters, CacheSpace, type SpaceContext } from './cache.space.js';
+import { CacheSpace, type SpaceContext } from './cache.space.js';
+import { CacheCounters } from './cache.stats.js';
 import { CacheWriter, type CachePlan, type Load } from './cache.writer.js';
 
 /**
