@@ -23,7 +23,7 @@ export function sampleBanner(config: SampleConfig, store: KvsStore): string {
     '  # sessions: log in, who am I, log out (everywhere)',
     `  curl -c jar ${json} -d '{"user":"ann"}' ${base}/auth/login; curl -b jar ${base}/auth/whoami`,
     `  curl -b jar -X POST ${base}/auth/logout-everywhere`,
-    `  # feature flags: flip one at runtime, no restart (other instances within ${config.flagsRefreshMs} ms)`,
+    `  # feature flags: flip one at runtime, no restart (other instances within milliseconds, ${config.flagsRefreshMs} ms at most)`,
     `  curl ${base}/checkout; curl -X PUT ${base}/admin/flags/newCheckout ${json} -d '{"value":true}'`,
     '  # OAuth state: accepted once; replaying the callback URL gets 400',
     `  curl -sL -w ' %{url_effective}\\n' ${base}/oauth/start?returnTo=/cart`,
