@@ -3,26 +3,18 @@
  * the same expectations, to the millisecond. Then random timelines must give identical outcomes
  * on both, and every Retry-After must be exact (rejected 1 ms before, admitted at it).
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { createRedisStore, type RateLimitPolicy, type RedisStore } from '../../lib/index.js';
-import { startRedis, stopAll } from '../support/redis-servers.js';
-import { memoryTimeline, redisTimeline, summary, type Timeline } from './rate-limit.timeline.js';
+import type { RateLimitPolicy } from '../../lib/index.js';
+import {
+  memoryTimeline,
+  redisTimeline,
+  summary,
+  type Timeline,
+  useTimelines,
+} from './rate-limit.timeline.js';
 
-let store: RedisStore;
-beforeAll(async () => {
-  const server = await startRedis();
-  store = await createRedisStore({ url: server.url });
-});
-afterAll(async () => {
-  await store.close();
-  await stopAll();
-});
-
-const backends: [string, () => Timeline][] = [
-  ['memory', () => memoryTimeline()],
-  ['redis', () => redisTimeline(store)],
-];
+const { backends, store } = useTimelines();
 
 /** Runs `steps` ([ms to advance, expected summary]) on a fresh timeline. */
 async function play(
@@ -177,7 +169,7 @@ describe('random timelines', () => {
           const policies = raw.map((p, i) => ({ ...p, name: `p${i}` }));
           const minLimit = Math.min(...policies.map((p) => p.limit));
           const memory = memoryTimeline();
-          const redis = redisTimeline(store);
+          const redis = redisTimeline(store());
           for (const step of steps) {
             memory.now += step.advance;
             redis.now += step.advance;
@@ -196,7 +188,7 @@ describe('random timelines', () => {
 
   it.each([
     ['memory', [7, 100, 1000, 1500, 60_000], 400, () => memoryTimeline()],
-    ['redis', LONG_WINDOWS, 4000, () => redisTimeline(store)],
+    ['redis', LONG_WINDOWS, 4000, () => redisTimeline(store())],
   ])(
     'Retry-After is exact on %s: still refused 1 ms before it, admitted at it',
     async (_name, windows, maxGap, create) => {

@@ -3,26 +3,18 @@
  * on the Redis scripts alike, over the same simulated timeline; then random sequences of all of
  * them must give identical outcomes on both.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { createRedisStore, type RateLimitPolicy, type RedisStore } from '../../lib/index.js';
-import { startRedis, stopAll } from '../support/redis-servers.js';
-import { memoryTimeline, redisTimeline, summary, type Timeline } from './rate-limit.timeline.js';
+import type { RateLimitPolicy } from '../../lib/index.js';
+import {
+  memoryTimeline,
+  redisTimeline,
+  summary,
+  type Timeline,
+  useTimelines,
+} from './rate-limit.timeline.js';
 
-let store: RedisStore;
-beforeAll(async () => {
-  const server = await startRedis();
-  store = await createRedisStore({ url: server.url });
-});
-afterAll(async () => {
-  await store.close();
-  await stopAll();
-});
-
-const backends: [string, () => Timeline][] = [
-  ['memory', () => memoryTimeline()],
-  ['redis', () => redisTimeline(store)],
-];
+const { backends, store } = useTimelines();
 
 const login: RateLimitPolicy = {
   name: 'login',
@@ -170,7 +162,7 @@ describe('random sequences of decisions, peeks, refunds, resets and lockouts', (
           const policies = raw.map((p, i) => ({ ...p, name: `p${i}` }));
           const minLimit = Math.min(...policies.map((p) => p.limit));
           const memory = memoryTimeline();
-          const redis = redisTimeline(store);
+          const redis = redisTimeline(store());
           for (const { advance, op, cost: wanted } of ops) {
             memory.now += advance;
             redis.now += advance;

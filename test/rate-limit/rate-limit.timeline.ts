@@ -2,8 +2,10 @@
  * Drives the memory backend and the Redis script over the same simulated timeline, so one set of
  * expectations holds both to the same algorithms, millisecond by millisecond.
  */
+import { afterAll, beforeAll } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { RateLimitPolicy, RedisStore } from '../../lib/index.js';
+import { startRedis, stopAll } from '../support/redis-servers.js';
+import { createRedisStore, type RateLimitPolicy, type RedisStore } from '../../lib/index.js';
 import type { BackendDecision, RateLimitBackend } from '../../lib/rate-limit/backends/index.js';
 import { MemoryRateLimitBackend } from '../../lib/rate-limit/backends/memory.backend.js';
 import { MemoryCounters } from '../../lib/rate-limit/backends/memory.counters.js';
@@ -77,4 +79,34 @@ export function summary(d: BackendDecision): (boolean | number[])[] {
     d.allowed,
     ...d.counters.map((c) => [Number(c.allowed), c.remaining, c.resetMs, c.retryAfterMs]),
   ];
+}
+
+/**
+ * The timelines of a spec file: memory, and Redis on a redis-server the file starts in beforeAll
+ * (and stops after its last test). `store()` is that server's store, for tests of their own.
+ */
+export function useTimelines(): {
+  backends: [string, () => Timeline][];
+  store: () => RedisStore;
+} {
+  let store: RedisStore | undefined;
+  beforeAll(async () => {
+    const server = await startRedis();
+    store = await createRedisStore({ url: server.url });
+  });
+  afterAll(async () => {
+    await store?.close();
+    await stopAll();
+  });
+  const redis = (): RedisStore => {
+    if (store === undefined) throw new Error('useTimelines(): the store opens in beforeAll');
+    return store;
+  };
+  return {
+    backends: [
+      ['memory', () => memoryTimeline()],
+      ['redis', () => redisTimeline(redis())],
+    ],
+    store: redis,
+  };
 }
