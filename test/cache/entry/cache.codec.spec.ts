@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { taggedJsonCodec } from '../../../lib/cache/entry/cache.codec.js';
-import { freshUntil, isEntry, seal, unseal } from '../../../lib/cache/entry/cache.envelope.js';
+import {
+  entryExt,
+  freshUntil,
+  isEntry,
+  seal,
+  staleUntil,
+  unseal,
+} from '../../../lib/cache/entry/cache.envelope.js';
 
 const roundTrip = (value: unknown): unknown =>
   taggedJsonCodec.decode(Buffer.from(taggedJsonCodec.encode(value)));
@@ -92,8 +99,31 @@ describe('cache envelope', () => {
     }
   });
 
+  it('writes the plain form unless an entry needs more: older readers keep reading it', () => {
+    const plain = seal({ a: 1 }, 123, taggedJsonCodec, { staleUntil: 0 });
+    expect(plain).toStrictEqual(seal({ a: 1 }, 123, taggedJsonCodec));
+    expect(staleUntil(plain)).toBe(0);
+    expect(entryExt(plain)).toBeUndefined();
+  });
+
+  it('carries a stale-until time and extension bytes beside every kind of value', () => {
+    const ext = Buffer.from([1, 2, 3]);
+    for (const value of [null, undefined, 0, '', { a: 1 }]) {
+      for (const extras of [{ staleUntil: 456 }, { ext }, { staleUntil: 456, ext }]) {
+        const bytes = seal(value, 123, taggedJsonCodec, extras);
+        expect(isEntry(bytes)).toBe(true);
+        expect(freshUntil(bytes)).toBe(123);
+        expect(staleUntil(bytes)).toBe(extras.staleUntil ?? 0);
+        expect(entryExt(bytes)).toStrictEqual(extras.ext);
+        expect(unseal(bytes, taggedJsonCodec)).toStrictEqual(value);
+      }
+    }
+  });
+
   it('does not mistake foreign bytes for an entry', () => {
     expect(isEntry(Buffer.from('{"a":1}'))).toBe(false);
     expect(isEntry(Buffer.alloc(3))).toBe(false);
+    const truncated = seal({ a: 1 }, 1, taggedJsonCodec, { ext: Buffer.alloc(8) }).subarray(0, 25);
+    expect(isEntry(truncated)).toBe(false);
   });
 });
