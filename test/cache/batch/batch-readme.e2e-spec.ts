@@ -8,14 +8,10 @@ import { Injectable } from '@nestjs/common';
 import { Cacheable, CacheableMany, KvsCache } from '../../../lib/index.js';
 import { useRedisServer } from '../../support/backends.js';
 import { boot, closeApps } from '../cache.fixtures.js';
+import type { User } from './batch.fixtures.js';
 
 const redis = useRedisServer();
 afterEach(closeApps);
-
-interface User {
-  id: string;
-  name: string;
-}
 
 /** Stands in for a database. */
 @Injectable()

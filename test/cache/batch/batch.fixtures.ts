@@ -28,3 +28,9 @@ export const dataCalls = (calls: Map<string, number>): number =>
 export function shuffledIds(n: number): string[] {
   return Array.from({ length: n }, (_, i) => String((i * 7919) % n));
 }
+
+/** The entity of the decorator suites. */
+export interface User {
+  id: string;
+  name: string;
+}

@@ -9,14 +9,10 @@ import { Injectable } from '@nestjs/common';
 import { Cacheable, CacheableMany, defaultCacheKey } from '../../../lib/index.js';
 import { useRedisServer } from '../../support/backends.js';
 import { BACKENDS, boot, closeApps } from '../cache.fixtures.js';
+import type { User } from './batch.fixtures.js';
 
 const redis = useRedisServer();
 afterEach(closeApps);
-
-interface User {
-  id: string;
-  name: string;
-}
 
 @Injectable()
 class Users {
