@@ -1,26 +1,12 @@
-import { cacheMessages } from '../cache.messages.js';
-import { computed, UNREADABLE, type CacheEngine, type Outcome } from '../engine/cache.engine.js';
+import { UNREADABLE, type CacheEngine, type Outcome } from '../engine/cache.engine.js';
 import { FAILED, type Flight, type SpaceContext } from '../engine/cache.space.js';
 import type { CachePlan, CacheWriter, EngineSettings } from '../engine/cache.writer.js';
 import { freshUntil } from '../entry/cache.envelope.js';
 import { valueKey } from '../entry/cache.keys.js';
 import { localTtl } from '../local/local.use.js';
 import { cacheLookup } from '../../telemetry/telemetry.hooks.js';
-import { tracedLoad } from '../../telemetry/telemetry.traces.js';
-import { distinct, valuesOf } from './batch.result.js';
-
-/** A loader of many keys at once, and the per-key veto on storing a value. */
-export interface BatchLoad {
-  /** Resolves the values of `missing` (relative keys): an array in their order, or a Map. */
-  readonly compute: (missing: string[]) => Promise<unknown>;
-  readonly unless?: ((value: unknown, key: string) => boolean) | undefined;
-}
-
-/** A key answered by a load: its own flight, or one this batch joined (then every answer is a copy). */
-interface Pending {
-  readonly flight: Flight<Outcome>;
-  readonly own: boolean;
-}
+import { BatchLoads, type BatchLoad, type Pending } from './batch.loads.js';
+import { distinct } from './batch.result.js';
 
 /** What one batch knows so far: answers by key, loads it waits for, stale keys to refresh. */
 interface Gathered {
@@ -37,16 +23,20 @@ interface Gathered {
  * in the caller's order. Those keys are registered as flights while they load, so other calls
  * join them and an eviction stops their write back. Stale hits are served and refreshed together
  * by one background call of the loader. Each distinct key counts once in hits, stale or misses.
- * Reads pass through {@link #answer} and writes through {@link #store}: the one place each for a
- * per-key check on read and per-key meta on write.
+ * Reads pass through {@link #answer} and writes through `BatchLoads.#store`: the one place each
+ * for a per-key check on read and per-key meta on write.
  */
 export class CacheBatch {
+  readonly #loads: BatchLoads;
+
   constructor(
     private readonly ctx: SpaceContext,
     private readonly settings: EngineSettings,
-    private readonly writer: CacheWriter,
+    writer: CacheWriter,
     private readonly engine: CacheEngine,
-  ) {}
+  ) {
+    this.#loads = new BatchLoads(ctx, writer);
+  }
 
   /** The cached values of `keys`, in their order, the missing ones from one `load.compute()`. */
   async cachedMany(plan: CachePlan, keys: readonly string[], load: BatchLoad): Promise<unknown[]> {
@@ -55,9 +45,9 @@ export class CacheBatch {
     if (toRead.length > 0) {
       const { missing, failed } = await this.#read(plan, toRead, found);
       const toLoad = missing.filter((key) => !this.#joined(plan, key, found));
-      if (toLoad.length > 0) this.#start(plan, toLoad, load, !failed, found.pending);
+      if (toLoad.length > 0) this.#loads.start(plan, toLoad, load, !failed, found.pending);
     }
-    if (found.stale.length > 0) this.#refresh(plan, found.stale, load);
+    if (found.stale.length > 0) this.#loads.refresh(plan, found.stale, load);
     if (found.pending.size > 0) {
       await Promise.all(
         Array.from(found.pending, async ([key, { flight, own }]) => {
@@ -169,97 +159,5 @@ export class CacheBatch {
     if (stale) found.stale.push(key);
     found.ready.set(key, { value, copy });
     return true;
-  }
-
-  /** Loads `keys` with one call of the loader, as flights of this process that others join. */
-  #start(
-    plan: CachePlan,
-    keys: string[],
-    load: BatchLoad,
-    write: boolean,
-    pending: Map<string, Pending>,
-  ): void {
-    const { flights } = plan.space;
-    const own = keys.map((): Flight<Outcome> => ({
-      promise: undefined as never,
-      cancelled: false,
-    }));
-    const all = this.#loadMany(plan, keys, load, own, write);
-    const storeKeys = keys.map((key) => valueKey(plan, key));
-    for (let i = 0; i < keys.length; i++) {
-      const flight = own[i]!;
-      flight.promise = all.then((outcomes) => outcomes[i]!);
-      flights.set(storeKeys[i]!, flight);
-      pending.set(keys[i]!, { flight, own: true });
-      // Counted before the load settles, so a key whose load throws is a miss too.
-      this.ctx.stats.misses++;
-      cacheLookup('miss', plan.namespace);
-    }
-    const done = () => {
-      storeKeys.forEach((storeKey, i) => {
-        if (flights.get(storeKey) === own[i]) flights.delete(storeKey);
-      });
-    };
-    all.then(done, done);
-  }
-
-  /**
-   * Runs the loader once for `keys`, then stores each value unless its flight was cancelled (an
-   * eviction or write of that key meanwhile) or `write` is off (the read failed).
-   */
-  async #loadMany(
-    plan: CachePlan,
-    keys: string[],
-    load: BatchLoad,
-    marks: readonly { cancelled: boolean }[],
-    write: boolean,
-  ): Promise<Outcome[]> {
-    this.ctx.stats.loads++;
-    const result = await tracedLoad(plan.namespace, plan.label, () => load.compute([...keys]));
-    const values = valuesOf(result, keys, plan.label);
-    return Promise.all(
-      values.map(async (value, i) => {
-        const stored = write && !marks[i]!.cancelled;
-        const bytes = stored ? await this.#store(plan, keys[i]!, value, load) : undefined;
-        return computed(value, bytes, this.ctx);
-      }),
-    );
-  }
-
-  /** Stores one loaded value (the writer seals, vetoes and fills the local tier). */
-  #store(
-    plan: CachePlan,
-    key: string,
-    value: unknown,
-    load: BatchLoad,
-  ): Promise<Buffer | undefined> {
-    const { unless } = load;
-    return this.writer.store(plan, key, value, unless && ((v: unknown) => unless(v, key)));
-  }
-
-  /** Refreshes the stale keys not refreshing yet, with one background call of the loader. */
-  #refresh(plan: CachePlan, keys: string[], load: BatchLoad): void {
-    const { refreshing } = plan.space;
-    const todo = keys.filter((key) => !refreshing.has(valueKey(plan, key)));
-    if (todo.length === 0) return;
-    const tasks = todo.map((): Flight<void> => ({ promise: undefined as never, cancelled: false }));
-    const run = this.#loadMany(plan, todo, load, tasks, true)
-      .then(
-        () => undefined,
-        (err: unknown) =>
-          this.ctx.log.warn(`refresh:${plan.label}`, () =>
-            cacheMessages.refreshFailed(plan.label, err),
-          ),
-      )
-      .finally(() => {
-        todo.forEach((key, i) => {
-          const storeKey = valueKey(plan, key);
-          if (refreshing.get(storeKey) === tasks[i]) refreshing.delete(storeKey);
-        });
-      });
-    todo.forEach((key, i) => {
-      tasks[i]!.promise = run;
-      refreshing.set(valueKey(plan, key), tasks[i]!);
-    });
   }
 }

@@ -2,7 +2,8 @@ import { describeValue } from '../../shared/describe.js';
 import { KvsInvalidArgumentError } from '../../store/index.js';
 import type { CachePlan } from '../engine/cache.writer.js';
 import { methodKey } from '../entry/cache.keys.js';
-import type { CacheBatch, BatchLoad } from './batch.engine.js';
+import type { CacheBatch } from './batch.engine.js';
+import type { BatchLoad } from './batch.loads.js';
 import { batchMessages } from './batch.messages.js';
 import type { StoredManyOptions } from './batch.options.js';
 
