@@ -223,3 +223,14 @@ describe('KvsCache.wrapMany while Redis is down', () => {
     expect(cache.stats().errors).toBeGreaterThan(0);
   });
 });
+
+describe('KvsCache.wrapMany with caching off', () => {
+  it('calls the loader with every distinct key and answers every position', async () => {
+    const { cache } = await boot({ backend: 'memory', cache: { enabled: false } as never });
+    const loader = recordingLoader();
+    expect(await cache.wrapMany(['a', 'b', 'a'], loader.load)).toEqual(['v:a', 'v:b', 'v:a']);
+    expect(await cache.wrapMany(['a'], loader.load)).toEqual(['v:a']);
+    expect(loader.calls).toEqual([['a', 'b'], ['a']]);
+    await expect(cache.wrapMany(['a'], async () => [])).rejects.toThrow('resolved 0 values');
+  });
+});
