@@ -109,7 +109,7 @@ export class CacheEngine {
     return { value };
   }
 
-  /** For batches (cache.batch.ts): the value of a stored entry, or UNREADABLE (logged). */
+  /** For batches (batch/batch.engine.ts): the value of a stored entry, or UNREADABLE (logged). */
   decodeEntry(bytes: Buffer, storeKey: string): unknown {
     return this.#decode(bytes, storeKey);
   }
