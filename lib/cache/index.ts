@@ -18,6 +18,7 @@ export type {
   KvsCacheModuleOptions,
   KvsCacheOptionsFactory,
   KvsCacheReadOptions,
+  KvsCacheSetOptions,
   KvsCacheTarget,
   KvsCacheWrapOptions,
 } from './cache.options.js';
