@@ -145,8 +145,9 @@ export class KvsCache {
     options: KvsCacheLoadOptions | undefined,
     known: Readonly<Record<string, true>> = KEYS.target,
   ): CachePlan {
-    if (options !== undefined)
+    if (options !== undefined && !entryOnly(options, known)) {
       return this.runtime.plan(checkEntryOptions(where, options, known), where);
+    }
     let plan = this.#defaults.get(where);
     if (plan === undefined) {
       plan = this.runtime.plan({}, where);
@@ -155,3 +156,16 @@ export class KvsCache {
     return plan;
   }
 }
+
+/**
+ * Whether `options` set only what a call's entry carries (tags, a veto; each taken by the method),
+ * so the module's plan serves the call and no plan is resolved per call.
+ */
+function entryOnly(options: object, known: Readonly<Record<string, true>>): boolean {
+  for (const key in options) {
+    if (!ENTRY_ONLY.has(key) || !Object.hasOwn(known, key)) return false;
+  }
+  return true;
+}
+
+const ENTRY_ONLY = new Set(['tags', 'resultTags', 'unless']);
