@@ -3,7 +3,7 @@
  *
  *   npm run bench                      every section
  *   npm run bench -- redis             only the named section(s): memory, redis, cache, batch,
- *                                      local, rate-limit, rate-limit-flood, telemetry
+ *                                      local, tags, rate-limit, rate-limit-flood, telemetry
  *   npm run bench -- --rounds 15       more rounds (default 9)
  *   npm run bench -- --quick           a short smoke run of the bench itself (figures not meaningful)
  *   npm run bench -- --no-write        print only, leave RESULTS.md alone
@@ -20,6 +20,7 @@ import type { BenchSection } from './lib/section.js';
 import { batchBench } from './cache.batch.bench.js';
 import { cacheBench } from './cache.bench.js';
 import { localBench } from './cache.local.bench.js';
+import { tagsBench } from './cache.tags.bench.js';
 import { rateLimitBench } from './rate-limit.bench.js';
 import { rateLimitFloodBench } from './rate-limit.flood.bench.js';
 import { memoryStoreBench } from './store.memory.bench.js';
@@ -32,6 +33,7 @@ const SECTIONS: BenchSection[] = [
   cacheBench,
   batchBench,
   localBench,
+  tagsBench,
   rateLimitBench,
   rateLimitFloodBench,
   telemetryBench,

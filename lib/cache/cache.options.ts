@@ -20,6 +20,14 @@ import {
 } from './cache.checks.js';
 
 import {
+  checkTagOptions,
+  type CacheableTagOptions,
+  type EvictTagOptions,
+  type SetTagOptions,
+  type StoredTagOptions,
+  type WrapTagOptions,
+} from './tags/tags.options.js';
+import {
   checkLocalOption,
   resolveLocalSettings,
   type CheckedLocal,
@@ -133,10 +141,13 @@ export interface KvsCacheLoadOptions extends KvsCacheEntryOptions {
 }
 
 /** Options of {@link KvsCache.wrap}. */
-export interface KvsCacheWrapOptions<T> extends KvsCacheLoadOptions {
+export interface KvsCacheWrapOptions<T> extends KvsCacheLoadOptions, WrapTagOptions<T> {
   /** Checked after the call: when true, the result is returned but not stored. */
   unless?: (result: T) => boolean;
 }
+
+/** Options of {@link KvsCache.set}. */
+export interface KvsCacheSetOptions extends KvsCacheEntryOptions, SetTagOptions {}
 
 /** Selects where an entry lives: a namespace and a store other than the module's. */
 export type KvsCacheTarget = Pick<KvsCacheEntryOptions, 'namespace' | 'store' | 'timeout'>;
@@ -148,10 +159,8 @@ export type KvsCacheReadOptions = KvsCacheTarget & Pick<KvsCacheEntryOptions, 'l
  * Options of {@link Cacheable}. Annotate the parameters of `key`, `condition` and `unless` with
  * the method's parameter types: `key: (id: string) => \`user:${id}\``.
  */
-export interface CacheableOptions<
-  A extends unknown[] = never[],
-  R = unknown,
-> extends KvsCacheLoadOptions {
+export interface CacheableOptions<A extends unknown[] = never[], R = unknown>
+  extends KvsCacheLoadOptions, CacheableTagOptions<A, R> {
   /** The key (within the namespace): a string, or a function of the arguments. Default `<Class>.<method>:<hash of the arguments>`. */
   key?: string | ((...args: A) => string);
   /** Checked before the call: when false, the method runs without the cache (no read, no write). */
@@ -174,7 +183,7 @@ export interface CachePutOptions<
 }
 
 /** Options of {@link CacheEvict}: exactly one of `key`, `prefix` and `allEntries`. */
-export interface CacheEvictOptions<A extends unknown[] = never[]> {
+export interface CacheEvictOptions<A extends unknown[] = never[]> extends EvictTagOptions<A> {
   /** The key(s) to remove (within the namespace): a string, or a function of the arguments returning one or several. */
   key?: string | ((...args: A) => string | readonly string[]);
   /** Removes every key of the namespace that starts with this prefix. */
@@ -209,14 +218,14 @@ export interface CheckedLoadOptions extends Omit<
 }
 
 /** `@Cacheable` and `@CachePut` options as checked and stored, argument types erased. */
-export interface StoredMethodOptions extends CheckedLoadOptions {
+export interface StoredMethodOptions extends CheckedLoadOptions, StoredTagOptions {
   key?: KeyOption<string>;
   condition?: Predicate;
   unless?: (result: unknown, ...args: unknown[]) => boolean;
 }
 
 /** `@CacheEvict` options as checked and stored, argument types erased. */
-export interface EvictMethodOptions extends CheckedLoadOptions {
+export interface EvictMethodOptions extends CheckedLoadOptions, StoredTagOptions {
   key?: KeyOption<string | readonly string[]>;
   prefix?: KeyOption<string>;
   allEntries?: boolean;
@@ -252,14 +261,25 @@ const ENTRY_KEYS: OptionNames<KvsCacheEntryOptions> = {
   cacheNull: true,
 };
 const LOAD_KEYS: OptionNames<KvsCacheLoadOptions> = { ...ENTRY_KEYS, lock: true };
-const WRAP_KEYS: OptionNames<KvsCacheWrapOptions<unknown>> = { ...LOAD_KEYS, unless: true };
+const WRAP_KEYS: OptionNames<KvsCacheWrapOptions<unknown>> = {
+  ...LOAD_KEYS,
+  unless: true,
+  tags: true,
+  resultTags: true,
+};
+const SET_KEYS: OptionNames<KvsCacheSetOptions> = { ...ENTRY_KEYS, tags: true };
 const PUT_KEYS: OptionNames<CachePutOptions> = {
   ...ENTRY_KEYS,
   key: true,
   condition: true,
   unless: true,
 };
-const CACHEABLE_KEYS: OptionNames<CacheableOptions> = { ...PUT_KEYS, lock: true };
+const CACHEABLE_KEYS: OptionNames<CacheableOptions> = {
+  ...PUT_KEYS,
+  lock: true,
+  tags: true,
+  resultTags: true,
+};
 const EVICT_KEYS: OptionNames<CacheEvictOptions> = {
   ...TARGET_KEYS,
   key: true,
@@ -267,6 +287,7 @@ const EVICT_KEYS: OptionNames<CacheEvictOptions> = {
   allEntries: true,
   beforeInvocation: true,
   condition: true,
+  tags: true,
 };
 
 /** Which options object each option name belongs to, for the hint of a misplaced option. */
@@ -406,7 +427,8 @@ export function checkCacheableOptions<A extends unknown[], R>(
   checkKeyOption(where, 'key', options.key);
   checkFunction(where, 'condition', options.condition);
   checkFunction(where, 'unless', options.unless);
-  return { ...checked };
+  const { tags } = checkTagOptions(where, options as StoredTagOptions, true);
+  return { ...checked, tags };
 }
 
 /** Checks the options of `@CachePut()`: like `@Cacheable()`'s, with `key` required. */
@@ -438,9 +460,9 @@ export function checkCacheEvictOptions<A extends unknown[]>(
   const targets = (['key', 'prefix', 'allEntries'] as const).filter(
     (k) => options[k] !== undefined && options[k] !== false,
   );
-  if (targets.length !== 1) {
+  if (targets.length > 1 || (targets.length === 0 && options.tags === undefined)) {
     throw new KvsInvalidArgumentError(
-      `${where} needs exactly one of key, prefix or allEntries: true, got ${targets.length === 0 ? 'none' : targets.join(' and ')}.`,
+      `${where} needs exactly one of key, prefix or allEntries: true (or tags, alone or with one of them), got ${targets.length === 0 ? 'none' : targets.join(' and ')}.`,
     );
   }
   checkKeyOption(where, 'key', options.key);
@@ -451,13 +473,14 @@ export function checkCacheEvictOptions<A extends unknown[]>(
   checkName(where, 'namespace', options.namespace);
   checkName(where, 'store', options.store);
   const timeout = checkTimeout(where, options.timeout);
-  return { ...options, timeout } as EvictMethodOptions;
+  const { tags } = checkTagOptions(where, options as StoredTagOptions, true);
+  return { ...options, timeout, tags } as EvictMethodOptions;
 }
 
 /** The options each `KvsCache` method takes, for {@link checkEntryOptions}. */
 export const KVS_CACHE_METHOD_KEYS = {
   wrap: WRAP_KEYS,
-  set: ENTRY_KEYS,
+  set: SET_KEYS,
   read: READ_KEYS,
   target: TARGET_KEYS,
 } as const;

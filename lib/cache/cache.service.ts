@@ -4,9 +4,9 @@ import {
   checkFunction,
   checkKey,
   KVS_CACHE_METHOD_KEYS as KEYS,
-  type KvsCacheEntryOptions,
   type KvsCacheLoadOptions,
   type KvsCacheReadOptions,
+  type KvsCacheSetOptions,
   type KvsCacheTarget,
   type KvsCacheWrapOptions,
 } from './cache.options.js';
@@ -19,6 +19,10 @@ import { uncachedMany } from './batch/batch.result.js';
 import { KvsCacheRuntime } from './engine/cache.runtime.js';
 import type { KvsCacheStats } from './engine/cache.stats.js';
 import type { CachePlan } from './engine/cache.writer.js';
+import { checkInvalidation } from './tags/tags.checks.js';
+import { invalidateTags } from './tags/tags.invalidate.js';
+import { optionTags, type StoredTagOptions } from './tags/tags.options.js';
+import { readBefore, SKIP, tagsToRecord } from './tags/tags.versions.js';
 
 /**
  * The cache for code that is not a decorated method, with the decorators' semantics: inject it
@@ -46,9 +50,11 @@ export class KvsCache {
     if (!this.runtime.active) return fn();
     const plan = this.#plan('KvsCache.wrap()', options, KEYS.wrap);
     checkFunction('KvsCache.wrap()', 'unless', options?.unless);
+    const tags = optionTags('KvsCache.wrap()', options as StoredTagOptions | undefined);
     return this.runtime.engine.cached(plan, key, {
       compute: async () => fn(),
       unless: options?.unless,
+      tags,
     });
   }
 
@@ -99,11 +105,34 @@ export class KvsCache {
     return this.#lookup('KvsCache.lookup()', key, options);
   }
 
-  /** Stores `value` under `key`; resolves true when it was written. */
-  async set<T>(key: string, value: T, options?: KvsCacheEntryOptions): Promise<boolean> {
+  /**
+   * Stores `value` under `key`; resolves true when it was written. With `tags`, their versions
+   * are read first (one more round trip); the entry is dropped by `invalidateTags` of any of them.
+   */
+  async set<T>(key: string, value: T, options?: KvsCacheSetOptions): Promise<boolean> {
     checkKey('KvsCache.set()', key);
+    const tags = optionTags('KvsCache.set()', options);
     if (!this.runtime.active) return false;
-    return this.runtime.writer.put(this.#plan('KvsCache.set()', options, KEYS.set), key, value);
+    const plan = this.#plan('KvsCache.set()', options, KEYS.set);
+    if (tags === undefined) return this.runtime.writer.put(plan, key, value);
+    await readBefore(plan, tags);
+    const ext = await tagsToRecord(plan, tags, value);
+    return ext !== SKIP && this.runtime.writer.put(plan, key, value, undefined, ext);
+  }
+
+  /**
+   * Drops every entry of the namespace carrying one of `tags`, in every instance, at a cost that
+   * does not depend on how many there are (two round trips); loads of such entries running in
+   * this process store nothing. Resolves false when the store failed (logged, counted).
+   */
+  async invalidateTags(
+    tags: string | readonly string[],
+    options?: KvsCacheTarget,
+  ): Promise<boolean> {
+    const where = 'KvsCache.invalidateTags()';
+    const list = checkInvalidation(where, tags);
+    if (!this.runtime.active) return false;
+    return invalidateTags(this.#plan(where, options), list, this.runtime.stats);
   }
 
   /** Removes one or several keys; resolves with how many existed. */
@@ -159,8 +188,9 @@ export class KvsCache {
     options: KvsCacheLoadOptions | undefined,
     known: Readonly<Record<string, true>> = KEYS.target,
   ): CachePlan {
-    if (options !== undefined)
+    if (options !== undefined && !entryOnly(options, known)) {
       return this.runtime.plan(checkEntryOptions(where, options, known), where);
+    }
     let plan = this.#defaults.get(where);
     if (plan === undefined) {
       plan = this.runtime.plan({}, where);
@@ -169,3 +199,16 @@ export class KvsCache {
     return plan;
   }
 }
+
+/**
+ * Whether `options` set only what a call's entry carries (tags, a veto; each taken by the method),
+ * so the module's plan serves the call and no plan is resolved per call.
+ */
+function entryOnly(options: object, known: Readonly<Record<string, true>>): boolean {
+  for (const key in options) {
+    if (!ENTRY_ONLY.has(key) || !Object.hasOwn(known, key)) return false;
+  }
+  return true;
+}
+
+const ENTRY_ONLY = new Set(['tags', 'resultTags', 'unless']);

@@ -23,6 +23,7 @@ export type {
   KvsCacheModuleOptions,
   KvsCacheOptionsFactory,
   KvsCacheReadOptions,
+  KvsCacheSetOptions,
   KvsCacheTarget,
   KvsCacheWrapOptions,
 } from './cache.options.js';

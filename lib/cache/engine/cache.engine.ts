@@ -8,6 +8,14 @@ import { tracedLoad } from '../../telemetry/telemetry.traces.js';
 import type { CachePlan, CacheWriter, EngineSettings, Load } from './cache.writer.js';
 import type { LocalEntry } from '../local/local.tier.js';
 import { localTtl, type LocalUse } from '../local/local.use.js';
+import type { CallTags } from '../tags/tags.call.js';
+import {
+  locallyCurrent,
+  readBefore,
+  SKIP,
+  tagsCurrent,
+  tagsToRecord,
+} from '../tags/tags.versions.js';
 
 /** What a load produced: the value for the call that ran it, and copies for calls that joined. */
 export interface Outcome {
@@ -44,7 +52,7 @@ export class CacheEngine {
     }
     if (local !== undefined && local.readiness.ready) {
       const entry = local.sync.tier.get(storeKey);
-      if (entry !== undefined) {
+      if (entry !== undefined && locallyCurrent(local.sync.tier, plan.namespace, entry.bytes)) {
         const value = this.#localValue(entry, local, storeKey);
         if (value !== UNREADABLE) {
           this.ctx.stats.localHits++;
@@ -62,7 +70,7 @@ export class CacheEngine {
     }
     let bytes: Buffer | undefined;
     try {
-      bytes = await this.#read(plan, storeKey);
+      bytes = await this.#read(plan, storeKey, load.tags);
     } catch (err) {
       space.failed('get', err);
       return this.#loadOnce(plan, key, load as Load<unknown>, false) as Promise<T>;
@@ -83,7 +91,10 @@ export class CacheEngine {
     const { local } = plan;
     if (local !== undefined && local.readiness.ready) {
       const entry = local.sync.tier.get(storeKey);
-      const value = entry === undefined ? UNREADABLE : this.#localValue(entry, local, storeKey);
+      const value =
+        entry === undefined || !locallyCurrent(local.sync.tier, plan.namespace, entry.bytes)
+          ? UNREADABLE
+          : this.#localValue(entry, local, storeKey);
       if (value !== UNREADABLE) {
         this.ctx.stats.hits++;
         this.ctx.stats.localHits++;
@@ -141,20 +152,30 @@ export class CacheEngine {
   }
 
   /**
-   * The store's bytes of `storeKey`. With the local tier, also its remaining TTL (one round trip:
-   * both commands leave together), and a live entry goes into the tier, unless an invalidation
-   * of the key arrived while the read was under way.
+   * The store's bytes of `storeKey`, unless its tags are outdated. With the local tier, also its
+   * remaining TTL (one round trip: both commands leave together), and a live entry goes into the
+   * tier, unless an invalidation of the key arrived while the read was under way. With `tags`,
+   * their versions are read in the same round trip, for the check and for the load.
    */
-  async #read(plan: CachePlan, storeKey: string): Promise<Buffer | undefined> {
+  async #read(plan: CachePlan, storeKey: string, tags?: CallTags): Promise<Buffer | undefined> {
     const { space, local } = plan;
-    if (local === undefined || !local.readiness.ready) return space.get(storeKey, plan.timeout);
+    const before = tags === undefined ? undefined : readBefore(plan, tags);
+    if (local === undefined || !local.readiness.ready) {
+      const bytes = await space.get(storeKey, plan.timeout);
+      if (before !== undefined) await before;
+      if (bytes === undefined) return undefined;
+      const fresh = current(plan, bytes, tags);
+      return fresh === true || (fresh !== false && (await fresh)) ? bytes : undefined;
+    }
     const { tier } = local.sync;
     const token = tier.begin();
     const sentAt = performance.now();
     const { bytes, ttl } = await space.getWithTtl(storeKey, plan.timeout);
-    if (bytes !== undefined && ttl !== undefined) {
-      tier.fill(storeKey, bytes, localTtl(local, ttl, sentAt), token);
-    }
+    if (before !== undefined) await before;
+    if (bytes === undefined) return undefined;
+    const fresh = current(plan, bytes, tags);
+    if (fresh !== true && (fresh === false || !(await fresh))) return undefined;
+    if (ttl !== undefined) tier.fill(storeKey, bytes, localTtl(local, ttl, sentAt), token);
     return bytes;
   }
 
@@ -200,7 +221,11 @@ export class CacheEngine {
     const { flights } = plan.space;
     const running = flights.get(storeKey);
     if (running !== undefined) return this.#join(running as Flight<Outcome>, plan.namespace);
-    const flight: Flight<Outcome> = { promise: undefined as never, cancelled: false };
+    const flight: Flight<Outcome> = {
+      promise: undefined as never,
+      cancelled: false,
+      tags: load.tags,
+    };
     flight.promise =
       write && plan.lock
         ? this.#loadLocked(plan, key, load, flight)
@@ -225,10 +250,14 @@ export class CacheEngine {
     write: boolean,
   ): Promise<Outcome> {
     this.ctx.stats.loads++;
+    const tags = write ? load.tags : undefined;
+    if (tags !== undefined && !tags.read) await readBefore(plan, tags);
     const value = await tracedLoad(plan.namespace, plan.label, () => load.compute());
+    const ext =
+      tags === undefined || flight.cancelled ? undefined : await tagsToRecord(plan, tags, value);
     const bytes =
-      write && !flight.cancelled
-        ? await this.writer.store(plan, key, value, load.unless)
+      write && !flight.cancelled && ext !== SKIP
+        ? await this.writer.store(plan, key, value, load.unless, ext)
         : undefined;
     return computed(value, bytes, this.ctx);
   }
@@ -274,7 +303,7 @@ export class CacheEngine {
       const seen = await plan.space.peek(storeKey, lock, plan.timeout);
       if (seen === FAILED) return 'gave up';
       const { bytes } = seen;
-      if (bytes !== undefined) {
+      if (bytes !== undefined && (await current(plan, bytes))) {
         const value = this.#decode(bytes, storeKey);
         if (value === UNREADABLE) return 'gave up';
         return { value, copy: () => this.#decode(bytes, storeKey) };
@@ -288,7 +317,7 @@ export class CacheEngine {
     const storeKey = valueKey(plan, key);
     const { refreshing } = plan.space;
     if (refreshing.has(storeKey)) return;
-    const task: Flight<void> = { promise: undefined as never, cancelled: false };
+    const task: Flight<void> = { promise: undefined as never, cancelled: false, tags: load.tags };
     task.promise = this.#runRefresh(plan, key, load, task).finally(() => {
       if (refreshing.get(storeKey) === task) refreshing.delete(storeKey);
     });
@@ -317,6 +346,11 @@ export class CacheEngine {
       if (lock !== undefined) await plan.space.release(lock, token, plan.timeout);
     }
   }
+}
+
+/** Whether stored bytes are current by their tags (read with `tags`' versions when given). */
+function current(plan: CachePlan, bytes: Buffer, tags?: CallTags): boolean | Promise<boolean> {
+  return tagsCurrent(plan, bytes, tags?.before?.versions);
 }
 
 /** The outcome of a load: the value itself for its caller, decoded copies for callers that joined. */

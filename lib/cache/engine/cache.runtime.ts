@@ -38,6 +38,9 @@ import { checkedKey, evaluateKey, methodKey } from '../entry/cache.keys.js';
 import { CacheBatch } from '../batch/batch.engine.js';
 import { cachedManyCall } from '../batch/batch.method.js';
 import type { StoredManyOptions } from '../batch/batch.options.js';
+import type { CallTags } from '../tags/tags.call.js';
+import { invalidateTags } from '../tags/tags.invalidate.js';
+import { callTags, evictTags } from '../tags/tags.options.js';
 import { CacheEngine } from './cache.engine.js';
 import { CacheSpace, type SpaceContext } from './cache.space.js';
 import { CacheCounters } from './cache.stats.js';
@@ -287,16 +290,19 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
     args: unknown[],
   ): Promise<unknown> {
     let key: string;
+    let tags: CallTags | undefined;
     try {
       const { condition } = method.options;
       if (condition !== undefined && !condition(...args)) {
         return Promise.resolve(method.original.apply(self, args));
       }
       key = methodKey(method.label, method.options.key, args);
+      tags = callTags(method.label, method.options, args);
     } catch (err) {
       return Promise.reject(toError(err));
     }
-    return this.engine.cached(this.planOf(method), key, new MethodLoad(method, self, args));
+    const load = new MethodLoad(method, self, args, tags);
+    return this.engine.cached(this.planOf(method), key, load);
   }
 
   async #put(
@@ -330,6 +336,9 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
   async #evict(method: CachedMethod<EvictMethodOptions>, args: unknown[]): Promise<number> {
     const { key, prefix, allEntries } = method.options;
     const plan = this.planOf(method);
+    const tags = evictTags(method.label, method.options, args);
+    if (tags !== undefined) await invalidateTags(plan, tags, this.stats);
+    if (key === undefined && prefix === undefined && allEntries !== true) return 0;
     if (allEntries === true) return this.writer.evictPrefix(plan, '');
     if (prefix !== undefined) {
       return this.writer.evictPrefix(plan, checkedKey(method.label, evaluateKey(prefix, args)));
@@ -358,6 +367,7 @@ class MethodLoad implements Load<unknown> {
     private readonly method: CachedMethod<StoredMethodOptions>,
     private readonly self: object,
     private readonly args: unknown[],
+    readonly tags: CallTags | undefined,
   ) {}
 
   async compute(): Promise<unknown> {

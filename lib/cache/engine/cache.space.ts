@@ -6,6 +6,7 @@ import { cacheMessages } from '../cache.messages.js';
 import type { CacheCounters } from './cache.stats.js';
 import { cacheError } from '../../telemetry/telemetry.hooks.js';
 import type { LocalSync } from '../local/local.sync.js';
+import type { CallTags } from '../tags/tags.call.js';
 
 /** A store step took longer than its timeout. */
 export class StepTimeoutError extends Error {
@@ -32,6 +33,8 @@ export interface SpaceContext {
 export interface Flight<T> {
   promise: Promise<T>;
   cancelled: boolean;
+  /** The tags of the load's entry (an invalidation of one of them cancels it too). */
+  tags?: CallTags | undefined;
 }
 
 /** A store step that failed or timed out (already logged and counted). */
@@ -176,6 +179,11 @@ export class CacheSpace {
     cacheError(step, cause.slice(step.length + 1));
     this.ctx.log.warn(cause, () => cacheMessages.storeFailed(step, err));
     return FAILED;
+  }
+
+  /** Runs a step of another part of the cache (e.g. tags) like the space's own: bounded, logged. */
+  step<T>(name: string, op: () => Promise<T>, timeout: number): Promise<T | Failed> {
+    return this.#step(name, op, timeout);
   }
 
   /** Runs one store step within `timeout`; a failure is logged, counted and becomes FAILED. */

@@ -22,6 +22,8 @@ export interface KvsCacheStats {
   invalidationsSent: number;
   /** Keys and prefixes (and flushes) other instances or Redis tracking told this one to drop. */
   invalidationsReceived: number;
+  /** Tags this instance invalidated (`invalidateTags`, `@CacheEvict({ tags })`), each counted once per call. */
+  tagInvalidations: number;
 }
 
 /** The mutable counters behind {@link KvsCacheStats}. */
@@ -37,14 +39,15 @@ export class CacheCounters implements KvsCacheStats {
   errors = 0;
   invalidationsSent = 0;
   invalidationsReceived = 0;
+  tagInvalidations = 0;
 
   /** A copy of the counters. */
   snapshot(): KvsCacheStats {
     const { hits, localHits, storeHits, stale, misses, loads, writes, evictions, errors } = this;
-    const { invalidationsSent, invalidationsReceived } = this;
+    const { invalidationsSent, invalidationsReceived, tagInvalidations } = this;
     return {
       ...{ hits, localHits, storeHits, stale, misses, loads, writes, evictions, errors },
-      ...{ invalidationsSent, invalidationsReceived },
+      ...{ invalidationsSent, invalidationsReceived, tagInvalidations },
     };
   }
 
@@ -52,6 +55,6 @@ export class CacheCounters implements KvsCacheStats {
   reset(): void {
     this.hits = this.localHits = this.storeHits = this.stale = this.misses = this.loads = 0;
     this.writes = this.evictions = this.errors = 0;
-    this.invalidationsSent = this.invalidationsReceived = 0;
+    this.invalidationsSent = this.invalidationsReceived = this.tagInvalidations = 0;
   }
 }

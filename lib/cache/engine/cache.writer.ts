@@ -3,6 +3,7 @@ import { seal } from '../entry/cache.envelope.js';
 import { valueKey } from '../entry/cache.keys.js';
 import type { CacheSpace, SpaceContext } from './cache.space.js';
 import { localTtl, type LocalUse } from '../local/local.use.js';
+import type { CallTags } from '../tags/tags.call.js';
 
 /** How one cached call reads and writes: the defaults of the module, overridden per method/call. */
 export interface CachePlan {
@@ -31,6 +32,8 @@ export interface EngineSettings {
 export interface Load<T> {
   readonly compute: () => Promise<T>;
   readonly unless?: ((value: T) => boolean) | undefined;
+  /** The tags of the call's entry; undefined: none. */
+  readonly tags?: CallTags | undefined;
 }
 
 /**
@@ -46,16 +49,17 @@ export class CacheWriter {
     private readonly settings: EngineSettings,
   ) {}
 
-  /** Stores `value` under `key` unless vetoed; true when it was written. */
+  /** Stores `value` under `key` unless vetoed; true when it was written. `ext`: see `store`. */
   async put<T>(
     plan: CachePlan,
     key: string,
     value: T,
     unless?: (value: T) => boolean,
+    ext?: Uint8Array,
   ): Promise<boolean> {
     cancel(plan.space, valueKey(plan, key), false);
     return (
-      (await this.store(plan, key, value, unless as (value: unknown) => boolean)) !== undefined
+      (await this.store(plan, key, value, unless as (value: unknown) => boolean, ext)) !== undefined
     );
   }
 
@@ -91,20 +95,22 @@ export class CacheWriter {
 
   /**
    * Seals and writes a loaded value, unless vetoed (`unless`, or a null result with `cacheNull`
-   * off). Resolves with the bytes when they were written, for copies; else undefined.
+   * off). Resolves with the bytes when they were written, for copies; else undefined. `ext`: the
+   * entry's extension bytes (its tags).
    */
   async store(
     plan: CachePlan,
     key: string,
     value: unknown,
     unless: ((value: unknown) => boolean) | undefined,
+    ext?: Uint8Array,
   ): Promise<Buffer | undefined> {
     if (unless !== undefined && unless(value)) return undefined;
     if ((value === null || value === undefined) && !plan.cacheNull) return undefined;
     let bytes: Buffer;
     try {
       const freshUntil = plan.staleTtl > 0 ? this.settings.clock() + plan.ttl : 0;
-      bytes = seal(value, freshUntil, this.ctx.codec);
+      bytes = seal(value, freshUntil, this.ctx.codec, { ext });
     } catch (err) {
       this.ctx.log.warn(`encode:${plan.label}`, () => cacheMessages.encodeFailed(plan.label, err));
       return undefined;

@@ -1,0 +1,31 @@
+/** Tag versions as read from the store before a load. */
+export interface TagSnapshot {
+  /** By tag, its version: 0 when it was never invalidated, NaN when the stored value is not one. */
+  readonly versions: ReadonlyMap<string, number>;
+  /** The namespace's epoch (read only when the call has result tags). */
+  readonly epoch: number | undefined;
+}
+
+/**
+ * The tags of one call: those known before it runs (from the arguments, or given), and how to pick
+ * more from its result. The read that looks for the entry also reads the known tags' versions
+ * (and, with result tags, the epoch): the entry the load writes records the versions seen then.
+ */
+export class CallTags {
+  /** What was read before the load; undefined until read, or when that read failed. */
+  before: TagSnapshot | undefined;
+  /** Whether the read of `before` was made (it may have failed). */
+  read = false;
+
+  constructor(
+    /** Tags known before the call runs, checked, without duplicates. */
+    readonly fixed: readonly string[],
+    /** The tags of a result, checked; undefined without result tags. */
+    readonly fromResult: ((value: unknown) => readonly string[]) | undefined,
+  ) {}
+
+  /** Whether invalidating `tags` may concern the entry of this call. */
+  concerns(tags: ReadonlySet<string>): boolean {
+    return this.fromResult !== undefined || this.fixed.some((tag) => tags.has(tag));
+  }
+}
