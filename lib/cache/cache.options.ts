@@ -27,6 +27,18 @@ import {
   type KvsLocalTierOptions,
   type LocalSettings,
 } from './local/local.options.js';
+import {
+  checkGraceOptions,
+  GRACE_KEYS,
+  LOAD_TIMEOUT_KEYS,
+  planGrace,
+  resolveGraceSettings,
+  type CheckedGrace,
+  type GracePlan,
+  type KvsGraceOptions,
+  type KvsLoadTimeoutOptions,
+} from './grace/grace.options.js';
+import type { TtlFunction } from './grace/grace.ttl.js';
 
 export { checkFunction } from './cache.checks.js';
 
@@ -39,7 +51,7 @@ export { checkFunction } from './cache.checks.js';
  */
 
 /** Options of `KvsCacheModule.forRoot()`. Every duration: milliseconds, or `'30s'`, `'5m'`, `'1h'`... */
-export interface KvsCacheModuleOptions {
+export interface KvsCacheModuleOptions extends KvsGraceOptions, KvsLoadTimeoutOptions {
   /** The KvsModule store to cache in (its `name`); the default store when omitted. */
   store?: string;
   /** Prefix of every cache key (`<namespace>:<key>`), so evictions never touch other data. Default `'cache'`. */
@@ -103,13 +115,15 @@ export interface CacheSettings {
   clock: () => number;
   /** The local tier, or undefined when the module does not turn it on. */
   local: LocalSettings | undefined;
+  /** Grace period and loader timeouts. */
+  grace: GracePlan;
 }
 
 /**
  * Per-method (and per-call) overrides of the module's options. Every duration: milliseconds, or a
  * string such as `'30s'`; what is omitted comes from `KvsCacheModule.forRoot()`.
  */
-export interface KvsCacheEntryOptions {
+export interface KvsCacheEntryOptions extends KvsGraceOptions {
   /** How long an entry stays fresh: ms or `'5m'`; 0 = until evicted. A number under 1000 warns once. */
   ttl?: Duration;
   /** Serve a stale entry for this long after `ttl` while one background call refreshes it. */
@@ -127,15 +141,23 @@ export interface KvsCacheEntryOptions {
 }
 
 /** Options of a read-through load: `@Cacheable` and `KvsCache.wrap`. */
-export interface KvsCacheLoadOptions extends KvsCacheEntryOptions {
+export interface KvsCacheLoadOptions extends KvsCacheEntryOptions, KvsLoadTimeoutOptions {
   /** Compute a miss once across app instances sharing the store (a lock in the store). */
   lock?: boolean;
 }
 
 /** Options of {@link KvsCache.wrap}. */
-export interface KvsCacheWrapOptions<T> extends KvsCacheLoadOptions {
+export interface KvsCacheWrapOptions<T> extends Omit<KvsCacheLoadOptions, 'ttl'> {
+  /** How long the entry stays fresh, or a function choosing it from the result (ms or `'5m'`). */
+  ttl?: Duration | ((result: T) => Duration);
   /** Checked after the call: when true, the result is returned but not stored. */
   unless?: (result: T) => boolean;
+}
+
+/** Options of {@link KvsCache.set}: those of an entry, with a ttl that may depend on the value. */
+export interface KvsCacheSetOptions<T> extends Omit<KvsCacheEntryOptions, 'ttl'> {
+  /** How long the entry stays fresh, or a function choosing it from the value (ms or `'5m'`). */
+  ttl?: Duration | ((value: T) => Duration);
 }
 
 /** Selects where an entry lives: a namespace and a store other than the module's. */
@@ -148,10 +170,12 @@ export type KvsCacheReadOptions = KvsCacheTarget & Pick<KvsCacheEntryOptions, 'l
  * Options of {@link Cacheable}. Annotate the parameters of `key`, `condition` and `unless` with
  * the method's parameter types: `key: (id: string) => \`user:${id}\``.
  */
-export interface CacheableOptions<
-  A extends unknown[] = never[],
-  R = unknown,
-> extends KvsCacheLoadOptions {
+export interface CacheableOptions<A extends unknown[] = never[], R = unknown> extends Omit<
+  KvsCacheLoadOptions,
+  'ttl'
+> {
+  /** How long an entry stays fresh, or a function of the result (and the arguments) choosing it. */
+  ttl?: Duration | ((result: R, ...args: A) => Duration);
   /** The key (within the namespace): a string, or a function of the arguments. Default `<Class>.<method>:<hash of the arguments>`. */
   key?: string | ((...args: A) => string);
   /** Checked before the call: when false, the method runs without the cache (no read, no write). */
@@ -161,10 +185,12 @@ export interface CacheableOptions<
 }
 
 /** Options of {@link CachePut}. */
-export interface CachePutOptions<
-  A extends unknown[] = never[],
-  R = unknown,
-> extends KvsCacheEntryOptions {
+export interface CachePutOptions<A extends unknown[] = never[], R = unknown> extends Omit<
+  KvsCacheEntryOptions,
+  'ttl'
+> {
+  /** How long the entry stays fresh, or a function of the result (and the arguments) choosing it. */
+  ttl?: Duration | ((result: R, ...args: A) => Duration);
   /** The key (within the namespace) to store the result under: a string or a function of the arguments. */
   key: string | ((...args: A) => string);
   /** Checked before the call: when false, the result is not stored. */
@@ -200,9 +226,13 @@ type Predicate = (...args: unknown[]) => boolean;
 /** Per-method or per-call overrides as checked: every duration in milliseconds. */
 export interface CheckedLoadOptions extends Omit<
   KvsCacheLoadOptions,
-  'ttl' | 'staleTtl' | 'timeout' | 'local'
+  'ttl' | 'staleTtl' | 'timeout' | 'local' | keyof KvsGraceOptions | keyof KvsLoadTimeoutOptions
 > {
   ttl?: number;
+  /** A ttl chosen from the result (the `ttl` option when it is a function). */
+  ttlOf?: TtlFunction;
+  /** The grace options it sets, in ms. */
+  graced?: CheckedGrace;
   staleTtl?: number;
   timeout?: number;
   local?: CheckedLocal;
@@ -242,6 +272,8 @@ const MODULE_KEYS: OptionNames<KvsCacheModuleOptions> = {
   logger: true,
   clock: true,
   local: true,
+  ...GRACE_KEYS,
+  ...LOAD_TIMEOUT_KEYS,
 };
 const TARGET_KEYS: OptionNames<KvsCacheTarget> = { namespace: true, store: true, timeout: true };
 const READ_KEYS: OptionNames<KvsCacheReadOptions> = { ...TARGET_KEYS, local: true };
@@ -250,8 +282,13 @@ const ENTRY_KEYS: OptionNames<KvsCacheEntryOptions> = {
   ttl: true,
   staleTtl: true,
   cacheNull: true,
+  ...GRACE_KEYS,
 };
-const LOAD_KEYS: OptionNames<KvsCacheLoadOptions> = { ...ENTRY_KEYS, lock: true };
+const LOAD_KEYS: OptionNames<KvsCacheLoadOptions> = {
+  ...ENTRY_KEYS,
+  lock: true,
+  ...LOAD_TIMEOUT_KEYS,
+};
 const WRAP_KEYS: OptionNames<KvsCacheWrapOptions<unknown>> = { ...LOAD_KEYS, unless: true };
 const PUT_KEYS: OptionNames<CachePutOptions> = {
   ...ENTRY_KEYS,
@@ -259,7 +296,11 @@ const PUT_KEYS: OptionNames<CachePutOptions> = {
   condition: true,
   unless: true,
 };
-const CACHEABLE_KEYS: OptionNames<CacheableOptions> = { ...PUT_KEYS, lock: true };
+const CACHEABLE_KEYS: OptionNames<CacheableOptions> = {
+  ...PUT_KEYS,
+  lock: true,
+  ...LOAD_TIMEOUT_KEYS,
+};
 const EVICT_KEYS: OptionNames<CacheEvictOptions> = {
   ...TARGET_KEYS,
   key: true,
@@ -337,8 +378,10 @@ export function resolveCacheSettings(options: unknown): CacheSettings {
     logger: o.logger,
     clock: checkFunction(MODULE, 'clock', o.clock) ?? Date.now,
     local: resolveLocalSettings(MODULE, o.local),
+    grace: resolveGraceSettings(MODULE, o),
   };
   assertStaleTtl(MODULE, settings.ttl, settings.staleTtl);
+  planGrace(MODULE, settings.grace, undefined, settings.ttl, settings.staleTtl);
   if (settings.lock && settings.lockWait === 0) {
     throw new KvsInvalidArgumentError(
       `Invalid ${MODULE} options: lock: true with lockWait 0 makes every caller compute a miss itself, as without a lock. Give lockWait a duration (default: lockTtl), or drop lock.`,
@@ -381,7 +424,9 @@ export function checkEntryOptions(
   }
   assertKeys(where, options, known);
   const o = options as KvsCacheLoadOptions;
-  const ttl = checkTtl(where, 'ttl', o.ttl);
+  const ttlOf = typeof o.ttl === 'function' ? (o.ttl as TtlFunction) : undefined;
+  const ttl = ttlOf === undefined ? checkTtl(where, 'ttl', o.ttl) : undefined;
+  const graced = checkGraceOptions(where, o);
   const staleTtl = checkTtl(where, 'staleTtl', o.staleTtl);
   const timeout = checkTimeout(where, o.timeout);
   checkName(where, 'namespace', o.namespace);
@@ -391,10 +436,9 @@ export function checkEntryOptions(
   if (ttl !== undefined && staleTtl !== undefined) assertStaleTtl(where, ttl, staleTtl);
   warnShortDuration(`A ${where} ttl`, o.ttl, logger);
   const local = checkLocalOption(where, o.local);
-  if (ttl === o.ttl && staleTtl === o.staleTtl && timeout === o.timeout && o.local === undefined) {
-    return o as CheckedLoadOptions;
-  }
-  return { ...o, ttl, staleTtl, timeout, local };
+  const same = ttl === o.ttl && staleTtl === o.staleTtl && timeout === o.timeout;
+  if (same && o.local === undefined && graced === undefined) return o as CheckedLoadOptions;
+  return { ...o, ttl, ttlOf, staleTtl, timeout, local, graced };
 }
 
 /** Checks the options of `@Cacheable()`; durations become milliseconds. */

@@ -4,9 +4,9 @@ import {
   checkFunction,
   checkKey,
   KVS_CACHE_METHOD_KEYS as KEYS,
-  type KvsCacheEntryOptions,
   type KvsCacheLoadOptions,
   type KvsCacheReadOptions,
+  type KvsCacheSetOptions,
   type KvsCacheTarget,
   type KvsCacheWrapOptions,
 } from './cache.options.js';
@@ -40,9 +40,11 @@ export class KvsCache {
     if (!this.runtime.active) return fn();
     const plan = this.#plan('KvsCache.wrap()', options, KEYS.wrap);
     checkFunction('KvsCache.wrap()', 'unless', options?.unless);
+    const ttl = options?.ttl;
     return this.runtime.engine.cached(plan, key, {
       compute: async () => fn(),
       unless: options?.unless,
+      ttl: typeof ttl === 'function' ? ttl : undefined,
     });
   }
 
@@ -57,10 +59,18 @@ export class KvsCache {
   }
 
   /** Stores `value` under `key`; resolves true when it was written. */
-  async set<T>(key: string, value: T, options?: KvsCacheEntryOptions): Promise<boolean> {
+  async set<T>(key: string, value: T, options?: KvsCacheSetOptions<T>): Promise<boolean> {
     checkKey('KvsCache.set()', key);
     if (!this.runtime.active) return false;
-    return this.runtime.writer.put(this.#plan('KvsCache.set()', options, KEYS.set), key, value);
+    const plan = this.#plan('KvsCache.set()', options, KEYS.set);
+    const ttl = options?.ttl;
+    return this.runtime.writer.put(
+      plan,
+      key,
+      value,
+      undefined,
+      typeof ttl === 'function' ? ttl : undefined,
+    );
   }
 
   /** Removes one or several keys; resolves with how many existed. */
@@ -113,7 +123,7 @@ export class KvsCache {
    */
   #plan(
     where: string,
-    options: KvsCacheLoadOptions | undefined,
+    options: Omit<KvsCacheLoadOptions, 'ttl'> | undefined,
     known: Readonly<Record<string, true>> = KEYS.target,
   ): CachePlan {
     if (options !== undefined)
