@@ -29,6 +29,7 @@ import {
 } from './local/local.options.js';
 import {
   checkGraceOptions,
+  DEFAULT_GRACE,
   GRACE_KEYS,
   LOAD_TIMEOUT_KEYS,
   planGrace,
@@ -167,6 +168,12 @@ export type KvsCacheTarget = Pick<KvsCacheEntryOptions, 'namespace' | 'store' | 
 export type KvsCacheReadOptions = KvsCacheTarget & Pick<KvsCacheEntryOptions, 'local'>;
 
 /**
+ * `A`, in a place TypeScript does not infer it from: a `ttl` function taking only the result
+ * leaves the arguments' types to `key` and `condition` (`NoInfer` trips on rest parameters).
+ */
+type Later<A> = A extends infer X ? X : never;
+
+/**
  * Options of {@link Cacheable}. Annotate the parameters of `key`, `condition` and `unless` with
  * the method's parameter types: `key: (id: string) => \`user:${id}\``.
  */
@@ -175,7 +182,7 @@ export interface CacheableOptions<A extends unknown[] = never[], R = unknown> ex
   'ttl'
 > {
   /** How long an entry stays fresh, or a function of the result (and the arguments) choosing it. */
-  ttl?: Duration | ((result: R, ...args: A) => Duration);
+  ttl?: Duration | ((result: R, ...args: Later<A>) => Duration);
   /** The key (within the namespace): a string, or a function of the arguments. Default `<Class>.<method>:<hash of the arguments>`. */
   key?: string | ((...args: A) => string);
   /** Checked before the call: when false, the method runs without the cache (no read, no write). */
@@ -190,7 +197,7 @@ export interface CachePutOptions<A extends unknown[] = never[], R = unknown> ext
   'ttl'
 > {
   /** How long the entry stays fresh, or a function of the result (and the arguments) choosing it. */
-  ttl?: Duration | ((result: R, ...args: A) => Duration);
+  ttl?: Duration | ((result: R, ...args: Later<A>) => Duration);
   /** The key (within the namespace) to store the result under: a string or a function of the arguments. */
   key: string | ((...args: A) => string);
   /** Checked before the call: when false, the result is not stored. */
@@ -434,6 +441,9 @@ export function checkEntryOptions(
   checkFlag(where, 'cacheNull', o.cacheNull);
   checkFlag(where, 'lock', o.lock);
   if (ttl !== undefined && staleTtl !== undefined) assertStaleTtl(where, ttl, staleTtl);
+  if (ttl !== undefined && graced?.grace !== undefined) {
+    planGrace(where, DEFAULT_GRACE, graced, ttl, staleTtl ?? 0);
+  }
   warnShortDuration(`A ${where} ttl`, o.ttl, logger);
   const local = checkLocalOption(where, o.local);
   const same = ttl === o.ttl && staleTtl === o.staleTtl && timeout === o.timeout;
