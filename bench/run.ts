@@ -2,8 +2,8 @@
  * Runs the benchmark sections, prints a markdown report and writes it to bench/RESULTS.md.
  *
  *   npm run bench                      every section
- *   npm run bench -- redis             only the named section(s): memory, redis, cache, local,
- *                                      rate-limit, rate-limit-flood, telemetry
+ *   npm run bench -- redis             only the named section(s): memory, redis, cache, batch,
+ *                                      local, rate-limit, rate-limit-flood, telemetry
  *   npm run bench -- --rounds 15       more rounds (default 9)
  *   npm run bench -- --quick           a short smoke run of the bench itself (figures not meaningful)
  *   npm run bench -- --no-write        print only, leave RESULTS.md alone
@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { Check } from './lib/measure.js';
 import { formatChecks } from './lib/measure.js';
 import type { BenchSection } from './lib/section.js';
+import { batchBench } from './cache.batch.bench.js';
 import { cacheBench } from './cache.bench.js';
 import { localBench } from './cache.local.bench.js';
 import { rateLimitBench } from './rate-limit.bench.js';
@@ -29,6 +30,7 @@ const SECTIONS: BenchSection[] = [
   memoryStoreBench,
   redisStoreBench,
   cacheBench,
+  batchBench,
   localBench,
   rateLimitBench,
   rateLimitFloodBench,

@@ -7,7 +7,12 @@ import { cachedMethodOf } from './decorators/cache-method.decorator.js';
 import { CACHE_RUNTIME, KvsCacheRuntime, type CachedMethod } from './engine/cache.runtime.js';
 
 /** The decorator of each kind of cached method, for error messages. */
-const DECORATORS = { cacheable: 'Cacheable', put: 'CachePut', evict: 'CacheEvict' } as const;
+const DECORATORS = {
+  cacheable: 'Cacheable',
+  put: 'CachePut',
+  evict: 'CacheEvict',
+  many: 'CacheableMany',
+} as const;
 
 /** Classes already warned about (request-scoped or transient), so each is logged once. */
 const warned = new WeakSet<object>();

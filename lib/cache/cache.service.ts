@@ -10,6 +10,12 @@ import {
   type KvsCacheTarget,
   type KvsCacheWrapOptions,
 } from './cache.options.js';
+import {
+  checkBatchKeys,
+  WRAP_MANY_KEYS,
+  type KvsCacheWrapManyOptions,
+} from './batch/batch.options.js';
+import { uncachedMany } from './batch/batch.result.js';
 import { KvsCacheRuntime } from './engine/cache.runtime.js';
 import type { KvsCacheStats } from './engine/cache.stats.js';
 import type { CachePlan } from './engine/cache.writer.js';
@@ -46,6 +52,43 @@ export class KvsCache {
       unless: options?.unless,
       ttl: typeof ttl === 'function' ? ttl : undefined,
     });
+  }
+
+  /**
+   * The cached values of `keys`, in their order: one store read for all of them, then ONE call of
+   * `loadMissing` with the keys that missed (each once, in the caller's order), whose values are
+   * stored. Keys that a `wrap` or another batch is loading in this process are joined, and the
+   * keys this one loads are joined by them. Errors of `loadMissing` reject the call (nothing is
+   * cached); a failing store reads as all misses.
+   */
+  wrapMany<T>(
+    keys: readonly string[],
+    loadMissing: (missing: string[]) => readonly T[] | Promise<readonly T[]>,
+    options?: KvsCacheWrapManyOptions<T>,
+  ): Promise<T[]>;
+  /** As above, with `loadMissing` resolving a Map: a key the Map lacks gets (and caches) `undefined`. */
+  wrapMany<T>(
+    keys: readonly string[],
+    loadMissing: (missing: string[]) => ReadonlyMap<string, T> | Promise<ReadonlyMap<string, T>>,
+    options?: KvsCacheWrapManyOptions<T>,
+  ): Promise<(T | undefined)[]>;
+  async wrapMany(
+    keys: readonly string[],
+    loadMissing: (missing: string[]) => unknown,
+    options?: KvsCacheWrapManyOptions<unknown>,
+  ): Promise<unknown[]> {
+    const where = 'KvsCache.wrapMany()';
+    checkBatchKeys(where, keys);
+    checkFunction(where, 'loadMissing', loadMissing);
+    if (keys.length === 0) return [];
+    if (!this.runtime.active) return uncachedMany(keys, loadMissing, where);
+    const plan = this.#plan(where, options, WRAP_MANY_KEYS);
+    checkFunction(where, 'unless', options?.unless);
+    const load = {
+      compute: async (missing: string[]) => loadMissing(missing),
+      unless: options?.unless,
+    };
+    return this.runtime.batch.cachedMany(plan, keys, load);
   }
 
   /** The cached value of `key`, or `undefined` on a miss (and for a cached `undefined`; see `lookup`). */

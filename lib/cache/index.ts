@@ -5,6 +5,11 @@
 export { Cacheable } from './decorators/cacheable.decorator.js';
 export { CachePut } from './decorators/cache-put.decorator.js';
 export { CacheEvict } from './decorators/cache-evict.decorator.js';
+export {
+  CacheableMany,
+  type CacheableManyDecorator,
+} from './decorators/cacheable-many.decorator.js';
+export type { CacheableManyOptions, KvsCacheWrapManyOptions } from './batch/batch.options.js';
 export type { CacheMethodDecorator } from './decorators/cache-method.decorator.js';
 export { taggedJsonCodec } from './entry/cache.codec.js';
 export { defaultCacheKey, hashArguments } from './entry/cache.keys.js';

@@ -12,13 +12,13 @@ import type { LocalEntry } from '../local/local.tier.js';
 import { localTtl, type LocalUse } from '../local/local.use.js';
 
 /** What a load produced: the value for the call that ran it, and copies for calls that joined. */
-interface Outcome {
+export interface Outcome {
   readonly value: unknown;
   copy(): unknown;
 }
 
 /** Returned by `#decode` when an entry cannot be decoded (logged; treated as a miss). */
-const UNREADABLE = Symbol('unreadable');
+export const UNREADABLE = Symbol('unreadable');
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -115,6 +115,16 @@ export class CacheEngine {
     this.ctx.stats.storeHits++;
     cacheLookup('hit', plan.namespace);
     return { value };
+  }
+
+  /** For batches (batch/batch.engine.ts): the value of a stored entry, or UNREADABLE (logged). */
+  decodeEntry(bytes: Buffer, storeKey: string): unknown {
+    return this.#decode(bytes, storeKey);
+  }
+
+  /** For batches: the value of a local tier's entry (a copy, or the shared one), or UNREADABLE. */
+  localEntryValue(entry: LocalEntry, local: LocalUse, storeKey: string): unknown {
+    return this.#localValue(entry, local, storeKey);
   }
 
   /** False for a graced entry: only a failed load may serve it. */
@@ -350,7 +360,7 @@ export class CacheEngine {
 }
 
 /** The outcome of a load: the value itself for its caller, decoded copies for callers that joined. */
-function computed(value: unknown, bytes: Buffer | undefined, ctx: SpaceContext): Outcome {
+export function computed(value: unknown, bytes: Buffer | undefined, ctx: SpaceContext): Outcome {
   if (typeof value !== 'object' || value === null) return { value, copy: () => value };
   let sealed = bytes;
   return {

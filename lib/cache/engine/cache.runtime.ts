@@ -35,6 +35,9 @@ import {
   type StoredMethodOptions,
 } from '../cache.options.js';
 import { checkedKey, evaluateKey, methodKey } from '../entry/cache.keys.js';
+import { CacheBatch } from '../batch/batch.engine.js';
+import { cachedManyCall } from '../batch/batch.method.js';
+import type { StoredManyOptions } from '../batch/batch.options.js';
 import { planGrace } from '../grace/grace.options.js';
 import { CacheEngine } from './cache.engine.js';
 import { CacheSpace, type SpaceContext } from './cache.space.js';
@@ -61,7 +64,7 @@ export type AnyMethod = (this: unknown, ...args: unknown[]) => unknown;
 
 /** What a decorator recorded about one method. */
 export interface CachedMethod<O = unknown> {
-  readonly kind: 'cacheable' | 'put' | 'evict';
+  readonly kind: 'cacheable' | 'put' | 'evict' | 'many';
   /** `<Class>.<method>`: the default key prefix and the name in log lines. */
   readonly label: string;
   /** The function the decorator replaced (possibly another decorator's wrapper). */
@@ -86,6 +89,8 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
   readonly #explicit: boolean;
   readonly stats = new CacheCounters();
   readonly engine: CacheEngine;
+  /** The engine of batches (`KvsCache.wrapMany`, `@CacheableMany`). */
+  readonly batch: CacheBatch;
   readonly writer: CacheWriter;
   readonly #context: SpaceContext;
   readonly #spaces = new Map<string, CacheSpace>();
@@ -107,6 +112,7 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
     const engineSettings = { lockTtl, lockWait, clock };
     this.writer = new CacheWriter(this.#context, engineSettings);
     this.engine = new CacheEngine(this.#context, engineSettings, this.writer);
+    this.batch = new CacheBatch(this.#context, engineSettings, this.writer, this.engine);
   }
 
   /** False when caching is off, or once the application shuts down: calls then bypass the cache. */
@@ -168,6 +174,10 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
         return this.#put(method as CachedMethod<StoredMethodOptions>, self, args);
       case 'evict':
         return this.#evictAround(method as CachedMethod<EvictMethodOptions>, self, args);
+      case 'many': {
+        const many = method as CachedMethod<StoredManyOptions>;
+        return cachedManyCall(this.batch, this.planOf(many), many, self, args);
+      }
     }
   }
 

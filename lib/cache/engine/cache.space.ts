@@ -87,6 +87,28 @@ export class CacheSpace {
     return { bytes, ttl };
   }
 
+  /**
+   * The stored bytes of `keys` in one round trip (one MGET per slot on a Cluster); with
+   * `withTtl`, also each key's remaining TTL (like {@link getWithTtl}), sent in the same round
+   * trip. {@link FAILED} when the store fails or is late (logged and counted).
+   */
+  async getMany(
+    keys: readonly string[],
+    timeout: number,
+    withTtl: boolean,
+  ): Promise<{ bytes: (Buffer | undefined)[]; ttls: (number | undefined)[] | undefined } | Failed> {
+    const { store } = this;
+    return this.#step(
+      'get',
+      async () => {
+        const ttls = withTtl ? Promise.all(keys.map((key) => store.ttl(key))) : undefined;
+        const [bytes, ttl] = await Promise.all([store.getMany(keys), ttls]);
+        return { bytes, ttls: ttl };
+      },
+      timeout,
+    );
+  }
+
   /** Reads `key` and whether `lockKey` is still held, in one round trip. */
   async peek(
     key: string,

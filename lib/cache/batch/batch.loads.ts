@@ -1,0 +1,124 @@
+import { cacheMessages } from '../cache.messages.js';
+import { computed, type Outcome } from '../engine/cache.engine.js';
+import type { Flight, SpaceContext } from '../engine/cache.space.js';
+import type { CachePlan, CacheWriter } from '../engine/cache.writer.js';
+import { valueKey } from '../entry/cache.keys.js';
+import { cacheLookup } from '../../telemetry/telemetry.hooks.js';
+import { tracedLoad } from '../../telemetry/telemetry.traces.js';
+import { valuesOf } from './batch.result.js';
+
+/** A loader of many keys at once, and the per-key veto on storing a value. */
+export interface BatchLoad {
+  /** Resolves the values of `missing` (relative keys): an array in their order, or a Map. */
+  readonly compute: (missing: string[]) => Promise<unknown>;
+  readonly unless?: ((value: unknown, key: string) => boolean) | undefined;
+}
+
+/** A key answered by a load: its own flight, or one a batch joined (then every answer is a copy). */
+export interface Pending {
+  readonly flight: Flight<Outcome>;
+  readonly own: boolean;
+}
+
+/**
+ * The loading half of batches: one loader call for the missing keys of a batch (registered as
+ * flights, written back unless cancelled), and one background call for its stale keys.
+ */
+export class BatchLoads {
+  constructor(
+    private readonly ctx: SpaceContext,
+    private readonly writer: CacheWriter,
+  ) {}
+
+  /** Loads `keys` with one call of the loader, as flights of this process that others join. */
+  start(
+    plan: CachePlan,
+    keys: string[],
+    load: BatchLoad,
+    write: boolean,
+    pending: Map<string, Pending>,
+  ): void {
+    const { flights } = plan.space;
+    const own = keys.map((): Flight<Outcome> => ({
+      promise: undefined as never,
+      cancelled: false,
+    }));
+    const all = this.#loadMany(plan, keys, load, own, write);
+    const storeKeys = keys.map((key) => valueKey(plan, key));
+    for (let i = 0; i < keys.length; i++) {
+      const flight = own[i]!;
+      flight.promise = all.then((outcomes) => outcomes[i]!);
+      flights.set(storeKeys[i]!, flight);
+      pending.set(keys[i]!, { flight, own: true });
+      // Counted before the load settles, so a key whose load throws is a miss too.
+      this.ctx.stats.misses++;
+      cacheLookup('miss', plan.namespace);
+    }
+    const done = () => {
+      storeKeys.forEach((storeKey, i) => {
+        if (flights.get(storeKey) === own[i]) flights.delete(storeKey);
+      });
+    };
+    all.then(done, done);
+  }
+
+  /**
+   * Runs the loader once for `keys`, then stores each value unless its flight was cancelled (an
+   * eviction or write of that key meanwhile) or `write` is off (the read failed).
+   */
+  async #loadMany(
+    plan: CachePlan,
+    keys: string[],
+    load: BatchLoad,
+    marks: readonly { cancelled: boolean }[],
+    write: boolean,
+  ): Promise<Outcome[]> {
+    this.ctx.stats.loads++;
+    const result = await tracedLoad(plan.namespace, plan.label, () => load.compute([...keys]));
+    const values = valuesOf(result, keys, plan.label);
+    return Promise.all(
+      values.map(async (value, i) => {
+        const stored = write && !marks[i]!.cancelled;
+        const bytes = stored ? await this.#store(plan, keys[i]!, value, load) : undefined;
+        return computed(value, bytes, this.ctx);
+      }),
+    );
+  }
+
+  /** Stores one loaded value (the writer seals, vetoes and fills the local tier). */
+  #store(
+    plan: CachePlan,
+    key: string,
+    value: unknown,
+    load: BatchLoad,
+  ): Promise<Buffer | undefined> {
+    const { unless } = load;
+    return this.writer.store(plan, key, value, unless && ((v: unknown) => unless(v, key)));
+  }
+
+  /** Refreshes the stale keys not refreshing yet, with one background call of the loader. */
+  refresh(plan: CachePlan, keys: string[], load: BatchLoad): void {
+    const { refreshing } = plan.space;
+    const todo = keys.filter((key) => !refreshing.has(valueKey(plan, key)));
+    if (todo.length === 0) return;
+    const tasks = todo.map((): Flight<void> => ({ promise: undefined as never, cancelled: false }));
+    const run = this.#loadMany(plan, todo, load, tasks, true)
+      .then(
+        () => undefined,
+        (err: unknown) =>
+          this.ctx.log.warn(`refresh:${plan.label}`, () =>
+            cacheMessages.refreshFailed(plan.label, err),
+          ),
+      )
+      .finally(() => {
+        todo.forEach((key, i) => {
+          const storeKey = valueKey(plan, key);
+          if (refreshing.get(storeKey) === tasks[i]) refreshing.delete(storeKey);
+        });
+      });
+    todo.forEach((key, i) => {
+      tasks[i]!.promise = run;
+      refreshing.set(valueKey(plan, key), tasks[i]!);
+    });
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The README's "Batches" examples, verbatim between the `// readme: batch-...` markers (checked
+ * against README.md by test/readme-snippets.spec.ts), run on a real redis-server.
+ */
+import 'reflect-metadata';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Injectable } from '@nestjs/common';
+import { Cacheable, CacheableMany, KvsCache } from '../../../lib/index.js';
+import { useRedisServer } from '../../support/backends.js';
+import { boot, closeApps } from '../cache.fixtures.js';
+import type { User } from './batch.fixtures.js';
+
+const redis = useRedisServer();
+afterEach(closeApps);
+
+/** Stands in for a database. */
+@Injectable()
+class UserRepository {
+  readonly queries: string[][] = [];
+  readonly #rows = new Map<string, User>([
+    ['1', { id: '1', name: 'Ada' }],
+    ['2', { id: '2', name: 'Grace' }],
+  ]);
+
+  async findByIds(ids: string[]): Promise<User[]> {
+    this.queries.push(ids);
+    return ids.flatMap((id) => this.#rows.get(id) ?? []);
+  }
+
+  async prices(skus: string[]): Promise<{ sku: string; cents: number }[]> {
+    this.queries.push(skus);
+    return skus.filter((sku) => sku !== 'gone').map((sku) => ({ sku, cents: 1999 }));
+  }
+}
+
+// readme: batch-service
+@Injectable()
+class UserService {
+  constructor(private readonly users: UserRepository) {}
+
+  // One store read for all the ids; the method runs once, with only the ids that missed.
+  @CacheableMany({ key: (id: string) => `user:${id}`, ttl: '5m' })
+  async findByIds(ids: string[]): Promise<(User | null)[]> {
+    const rows = await this.users.findByIds(ids);
+    return ids.map((id) => rows.find((user) => user.id === id) ?? null); // in the ids' order
+  }
+
+  // The same keys: find() and findByIds() read and fill the same entries.
+  @Cacheable({ key: (id: string) => `user:${id}`, ttl: '5m' })
+  async find(id: string): Promise<User | null> {
+    return (await this.users.findByIds([id]))[0] ?? null;
+  }
+}
+// readme: end
+
+describe('README: batches', () => {
+  it('@CacheableMany loads only the missing ids, with one query', async () => {
+    const { app } = await boot({
+      backend: 'redis',
+      url: redis.server.url,
+      cache: { timeout: '5s' },
+      providers: [UserService, UserRepository],
+    });
+    const service = app.get(UserService);
+    const repository = app.get(UserRepository);
+    expect(await service.find('2')).toEqual({ id: '2', name: 'Grace' });
+    expect(await service.findByIds(['1', '2', '3'])).toEqual([
+      { id: '1', name: 'Ada' },
+      { id: '2', name: 'Grace' },
+      null,
+    ]);
+    expect(repository.queries).toEqual([['2'], ['1', '3']]);
+  });
+
+  it('KvsCache.wrapMany takes a Map', async () => {
+    const { app } = await boot({
+      backend: 'redis',
+      url: redis.server.url,
+      cache: { timeout: '5s' },
+      providers: [UserRepository],
+    });
+    const cache = app.get(KvsCache);
+    const db = app.get(UserRepository);
+    const skus = ['b-1', 'gone', 'b-2'];
+    // readme: batch-wrap-many
+    const prices = await cache.wrapMany(
+      skus.map((sku) => `price:${sku}`),
+      async (missing) => {
+        // Called once, with the keys that missed, in the order of `skus`.
+        const rows = await db.prices(missing.map((key) => key.slice('price:'.length)));
+        // A Map from key to value: a key it lacks resolves (and is cached as) undefined.
+        return new Map(rows.map((row) => [`price:${row.sku}`, row.cents]));
+      },
+      { ttl: '1m' },
+    );
+    // readme: end
+    expect(prices).toEqual([1999, undefined, 1999]);
+    expect(await cache.wrapMany(['price:gone', 'price:b-2'], async () => new Map())).toEqual([
+      undefined,
+      1999,
+    ]);
+    expect(db.queries).toEqual([['b-1', 'gone', 'b-2']]);
+  });
+});
