@@ -35,6 +35,19 @@ import {
   type KvsLocalTierOptions,
   type LocalSettings,
 } from './local/local.options.js';
+import {
+  checkGraceOptions,
+  DEFAULT_GRACE,
+  GRACE_KEYS,
+  LOAD_TIMEOUT_KEYS,
+  planGrace,
+  resolveGraceSettings,
+  type CheckedGrace,
+  type GracePlan,
+  type KvsGraceOptions,
+  type KvsLoadTimeoutOptions,
+} from './grace/grace.options.js';
+import type { TtlFunction } from './grace/grace.ttl.js';
 
 export { checkFunction } from './cache.checks.js';
 
@@ -47,7 +60,7 @@ export { checkFunction } from './cache.checks.js';
  */
 
 /** Options of `KvsCacheModule.forRoot()`. Every duration: milliseconds, or `'30s'`, `'5m'`, `'1h'`... */
-export interface KvsCacheModuleOptions {
+export interface KvsCacheModuleOptions extends KvsGraceOptions, KvsLoadTimeoutOptions {
   /** The KvsModule store to cache in (its `name`); the default store when omitted. */
   store?: string;
   /** Prefix of every cache key (`<namespace>:<key>`), so evictions never touch other data. Default `'cache'`. */
@@ -111,13 +124,15 @@ export interface CacheSettings {
   clock: () => number;
   /** The local tier, or undefined when the module does not turn it on. */
   local: LocalSettings | undefined;
+  /** Grace period and loader timeouts. */
+  grace: GracePlan;
 }
 
 /**
  * Per-method (and per-call) overrides of the module's options. Every duration: milliseconds, or a
  * string such as `'30s'`; what is omitted comes from `KvsCacheModule.forRoot()`.
  */
-export interface KvsCacheEntryOptions {
+export interface KvsCacheEntryOptions extends KvsGraceOptions {
   /** How long an entry stays fresh: ms or `'5m'`; 0 = until evicted. A number under 1000 warns once. */
   ttl?: Duration;
   /** Serve a stale entry for this long after `ttl` while one background call refreshes it. */
@@ -135,19 +150,26 @@ export interface KvsCacheEntryOptions {
 }
 
 /** Options of a read-through load: `@Cacheable` and `KvsCache.wrap`. */
-export interface KvsCacheLoadOptions extends KvsCacheEntryOptions {
+export interface KvsCacheLoadOptions extends KvsCacheEntryOptions, KvsLoadTimeoutOptions {
   /** Compute a miss once across app instances sharing the store (a lock in the store). */
   lock?: boolean;
 }
 
 /** Options of {@link KvsCache.wrap}. */
-export interface KvsCacheWrapOptions<T> extends KvsCacheLoadOptions, WrapTagOptions<T> {
+export interface KvsCacheWrapOptions<T>
+  extends Omit<KvsCacheLoadOptions, 'ttl'>, WrapTagOptions<T> {
+  /** How long the entry stays fresh, or a function choosing it from the result (ms or `'5m'`). */
+  ttl?: Duration | ((result: T) => Duration);
   /** Checked after the call: when true, the result is returned but not stored. */
   unless?: (result: T) => boolean;
 }
 
-/** Options of {@link KvsCache.set}. */
-export interface KvsCacheSetOptions extends KvsCacheEntryOptions, SetTagOptions {}
+/** Options of {@link KvsCache.set}: those of an entry, with a ttl that may depend on the value. */
+export interface KvsCacheSetOptions<T = unknown>
+  extends Omit<KvsCacheEntryOptions, 'ttl'>, SetTagOptions {
+  /** How long the entry stays fresh, or a function choosing it from the value (ms or `'5m'`). */
+  ttl?: Duration | ((value: T) => Duration);
+}
 
 /** Selects where an entry lives: a namespace and a store other than the module's. */
 export type KvsCacheTarget = Pick<KvsCacheEntryOptions, 'namespace' | 'store' | 'timeout'>;
@@ -156,11 +178,19 @@ export type KvsCacheTarget = Pick<KvsCacheEntryOptions, 'namespace' | 'store' | 
 export type KvsCacheReadOptions = KvsCacheTarget & Pick<KvsCacheEntryOptions, 'local'>;
 
 /**
+ * `A`, in a place TypeScript does not infer it from: a `ttl` function taking only the result
+ * leaves the arguments' types to `key` and `condition` (`NoInfer` trips on rest parameters).
+ */
+type Later<A> = A extends infer X ? X : never;
+
+/**
  * Options of {@link Cacheable}. Annotate the parameters of `key`, `condition` and `unless` with
  * the method's parameter types: `key: (id: string) => \`user:${id}\``.
  */
 export interface CacheableOptions<A extends unknown[] = never[], R = unknown>
-  extends KvsCacheLoadOptions, CacheableTagOptions<A, R> {
+  extends Omit<KvsCacheLoadOptions, 'ttl'>, CacheableTagOptions<A, R> {
+  /** How long an entry stays fresh, or a function of the result (and the arguments) choosing it. */
+  ttl?: Duration | ((result: R, ...args: Later<A>) => Duration);
   /** The key (within the namespace): a string, or a function of the arguments. Default `<Class>.<method>:<hash of the arguments>`. */
   key?: string | ((...args: A) => string);
   /** Checked before the call: when false, the method runs without the cache (no read, no write). */
@@ -170,10 +200,12 @@ export interface CacheableOptions<A extends unknown[] = never[], R = unknown>
 }
 
 /** Options of {@link CachePut}. */
-export interface CachePutOptions<
-  A extends unknown[] = never[],
-  R = unknown,
-> extends KvsCacheEntryOptions {
+export interface CachePutOptions<A extends unknown[] = never[], R = unknown> extends Omit<
+  KvsCacheEntryOptions,
+  'ttl'
+> {
+  /** How long the entry stays fresh, or a function of the result (and the arguments) choosing it. */
+  ttl?: Duration | ((result: R, ...args: Later<A>) => Duration);
   /** The key (within the namespace) to store the result under: a string or a function of the arguments. */
   key: string | ((...args: A) => string);
   /** Checked before the call: when false, the result is not stored. */
@@ -209,9 +241,13 @@ type Predicate = (...args: unknown[]) => boolean;
 /** Per-method or per-call overrides as checked: every duration in milliseconds. */
 export interface CheckedLoadOptions extends Omit<
   KvsCacheLoadOptions,
-  'ttl' | 'staleTtl' | 'timeout' | 'local'
+  'ttl' | 'staleTtl' | 'timeout' | 'local' | keyof KvsGraceOptions | keyof KvsLoadTimeoutOptions
 > {
   ttl?: number;
+  /** A ttl chosen from the result (the `ttl` option when it is a function). */
+  ttlOf?: TtlFunction;
+  /** The grace options it sets, in ms. */
+  graced?: CheckedGrace;
   staleTtl?: number;
   timeout?: number;
   local?: CheckedLocal;
@@ -251,6 +287,8 @@ const MODULE_KEYS: OptionNames<KvsCacheModuleOptions> = {
   logger: true,
   clock: true,
   local: true,
+  ...GRACE_KEYS,
+  ...LOAD_TIMEOUT_KEYS,
 };
 const TARGET_KEYS: OptionNames<KvsCacheTarget> = { namespace: true, store: true, timeout: true };
 const READ_KEYS: OptionNames<KvsCacheReadOptions> = { ...TARGET_KEYS, local: true };
@@ -259,8 +297,13 @@ const ENTRY_KEYS: OptionNames<KvsCacheEntryOptions> = {
   ttl: true,
   staleTtl: true,
   cacheNull: true,
+  ...GRACE_KEYS,
 };
-const LOAD_KEYS: OptionNames<KvsCacheLoadOptions> = { ...ENTRY_KEYS, lock: true };
+const LOAD_KEYS: OptionNames<KvsCacheLoadOptions> = {
+  ...ENTRY_KEYS,
+  lock: true,
+  ...LOAD_TIMEOUT_KEYS,
+};
 const WRAP_KEYS: OptionNames<KvsCacheWrapOptions<unknown>> = {
   ...LOAD_KEYS,
   unless: true,
@@ -279,6 +322,7 @@ const CACHEABLE_KEYS: OptionNames<CacheableOptions> = {
   lock: true,
   tags: true,
   resultTags: true,
+  ...LOAD_TIMEOUT_KEYS,
 };
 const EVICT_KEYS: OptionNames<CacheEvictOptions> = {
   ...TARGET_KEYS,
@@ -358,8 +402,10 @@ export function resolveCacheSettings(options: unknown): CacheSettings {
     logger: o.logger,
     clock: checkFunction(MODULE, 'clock', o.clock) ?? Date.now,
     local: resolveLocalSettings(MODULE, o.local),
+    grace: resolveGraceSettings(MODULE, o),
   };
   assertStaleTtl(MODULE, settings.ttl, settings.staleTtl);
+  planGrace(MODULE, settings.grace, undefined, settings.ttl, settings.staleTtl);
   if (settings.lock && settings.lockWait === 0) {
     throw new KvsInvalidArgumentError(
       `Invalid ${MODULE} options: lock: true with lockWait 0 makes every caller compute a miss itself, as without a lock. Give lockWait a duration (default: lockTtl), or drop lock.`,
@@ -402,7 +448,9 @@ export function checkEntryOptions(
   }
   assertKeys(where, options, known);
   const o = options as KvsCacheLoadOptions;
-  const ttl = checkTtl(where, 'ttl', o.ttl);
+  const ttlOf = typeof o.ttl === 'function' ? (o.ttl as TtlFunction) : undefined;
+  const ttl = ttlOf === undefined ? checkTtl(where, 'ttl', o.ttl) : undefined;
+  const graced = checkGraceOptions(where, o);
   const staleTtl = checkTtl(where, 'staleTtl', o.staleTtl);
   const timeout = checkTimeout(where, o.timeout);
   checkName(where, 'namespace', o.namespace);
@@ -410,12 +458,14 @@ export function checkEntryOptions(
   checkFlag(where, 'cacheNull', o.cacheNull);
   checkFlag(where, 'lock', o.lock);
   if (ttl !== undefined && staleTtl !== undefined) assertStaleTtl(where, ttl, staleTtl);
+  if (ttl !== undefined && graced?.grace !== undefined) {
+    planGrace(where, DEFAULT_GRACE, graced, ttl, staleTtl ?? 0);
+  }
   warnShortDuration(`A ${where} ttl`, o.ttl, logger);
   const local = checkLocalOption(where, o.local);
-  if (ttl === o.ttl && staleTtl === o.staleTtl && timeout === o.timeout && o.local === undefined) {
-    return o as CheckedLoadOptions;
-  }
-  return { ...o, ttl, staleTtl, timeout, local };
+  const same = ttl === o.ttl && staleTtl === o.staleTtl && timeout === o.timeout;
+  if (same && o.local === undefined && graced === undefined) return o as CheckedLoadOptions;
+  return { ...o, ttl, ttlOf, staleTtl, timeout, local, graced };
 }
 
 /** Checks the options of `@Cacheable()`; durations become milliseconds. */

@@ -51,10 +51,12 @@ export class KvsCache {
     const plan = this.#plan('KvsCache.wrap()', options, KEYS.wrap);
     checkFunction('KvsCache.wrap()', 'unless', options?.unless);
     const tags = optionTags('KvsCache.wrap()', options as StoredTagOptions | undefined);
+    const ttl = options?.ttl;
     return this.runtime.engine.cached(plan, key, {
       compute: async () => fn(),
       unless: options?.unless,
       tags,
+      ttl: typeof ttl === 'function' ? ttl : undefined,
     });
   }
 
@@ -109,15 +111,17 @@ export class KvsCache {
    * Stores `value` under `key`; resolves true when it was written. With `tags`, their versions
    * are read first (one more round trip); the entry is dropped by `invalidateTags` of any of them.
    */
-  async set<T>(key: string, value: T, options?: KvsCacheSetOptions): Promise<boolean> {
+  async set<T>(key: string, value: T, options?: KvsCacheSetOptions<T>): Promise<boolean> {
     checkKey('KvsCache.set()', key);
     const tags = optionTags('KvsCache.set()', options);
     if (!this.runtime.active) return false;
     const plan = this.#plan('KvsCache.set()', options, KEYS.set);
-    if (tags === undefined) return this.runtime.writer.put(plan, key, value);
+    const ttl = typeof options?.ttl === 'function' ? options.ttl : undefined;
+    if (tags === undefined)
+      return this.runtime.writer.put(plan, key, value, undefined, undefined, ttl);
     await readBefore(plan, tags);
     const ext = await tagsToRecord(plan, tags, value);
-    return ext !== SKIP && this.runtime.writer.put(plan, key, value, undefined, ext);
+    return ext !== SKIP && this.runtime.writer.put(plan, key, value, undefined, ext, ttl);
   }
 
   /**
@@ -185,7 +189,7 @@ export class KvsCache {
    */
   #plan(
     where: string,
-    options: KvsCacheLoadOptions | undefined,
+    options: Omit<KvsCacheLoadOptions, 'ttl'> | undefined,
     known: Readonly<Record<string, true>> = KEYS.target,
   ): CachePlan {
     if (options !== undefined && !entryOnly(options, known)) {

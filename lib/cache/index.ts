@@ -32,3 +32,5 @@ export type { KvsLocalOptions, KvsLocalTierOptions } from './local/local.options
 export { KvsCacheModule } from './cache.module.js';
 export { KvsCache } from './cache.service.js';
 export { KvsCacheHeaderInterceptor } from './cache.header.interceptor.js';
+export { KvsCacheTimeoutError } from './grace/grace.errors.js';
+export type { KvsGraceOptions, KvsLoadTimeoutOptions } from './grace/grace.options.js';

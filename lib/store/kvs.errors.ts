@@ -14,7 +14,8 @@ export type KvsErrorCode =
   | 'KVS_CONNECTION'
   | 'KVS_VALUE_TYPE'
   | 'KVS_BACKEND'
-  | 'KVS_UNEXPECTED';
+  | 'KVS_UNEXPECTED'
+  | 'KVS_CACHE_TIMEOUT';
 
 /** Base class of every error a store raises. */
 export class KvsError extends Error {
@@ -112,6 +113,7 @@ const CODES = new Set<string>([
   'KVS_VALUE_TYPE',
   'KVS_BACKEND',
   'KVS_UNEXPECTED',
+  'KVS_CACHE_TIMEOUT',
 ]);
 
 /**

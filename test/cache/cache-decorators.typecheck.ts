@@ -58,6 +58,22 @@ export class DecoratorTyping {
     return 1;
   }
 
+  @Cacheable({ key: (id: string) => id, ttl: (rows: number[]) => (rows.length ? '1h' : '10s') })
+  async ttlFromResult(_id: string): Promise<number[]> {
+    return [];
+  }
+
+  // @ts-expect-error the ttl function expects another result type
+  @Cacheable({ ttl: (result: string) => result.length })
+  async wrongTtlResult(): Promise<number> {
+    return 1;
+  }
+
+  @Cacheable({ grace: '6h', graceBackoff: '30s', softTimeout: '200ms', hardTimeout: '2s' })
+  async graced(): Promise<number> {
+    return 1;
+  }
+
   // @ts-expect-error a duration's unit must be ms, s, m, h or d
   @Cacheable({ ttl: '5mins' })
   async durationTypo(): Promise<number> {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { cacheMessages } from '../cache.messages.js';
-import { freshUntil, NOT_AN_ENTRY, readEntry, seal, unseal } from '../entry/cache.envelope.js';
+import { NOT_AN_ENTRY, readEntry, seal, unseal } from '../entry/cache.envelope.js';
 import { lockKey, valueKey } from '../entry/cache.keys.js';
+import { entryState } from '../grace/grace.entry.js';
+import { LoadWaiter, type GraceFlight, type Graced } from '../grace/grace.waiter.js';
 import { FAILED, type Flight, type SpaceContext } from './cache.space.js';
 import { cacheLookup } from '../../telemetry/telemetry.hooks.js';
 import { tracedLoad } from '../../telemetry/telemetry.traces.js';
@@ -31,14 +33,19 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * The cache's semantics, independent of decorators: a lean read on every call, single-flight of
  * loads per key in this process, an optional lock in the store across processes,
  * stale-while-revalidate, and store failures that never fail a call. Keys here are relative to
- * the plan's namespace. Every call counts once in `hits`, `stale` or `misses`.
+ * the plan's namespace. Every call counts once in `hits`, `stale` or `misses`. Grace periods and
+ * loader timeouts: lib/cache/grace.
  */
 export class CacheEngine {
+  readonly #waiter: LoadWaiter;
+
   constructor(
     private readonly ctx: SpaceContext,
     private readonly settings: EngineSettings,
     private readonly writer: CacheWriter,
-  ) {}
+  ) {
+    this.#waiter = new LoadWaiter(ctx, settings.clock);
+  }
 
   /** The cached value of `key`, or the result of `load.compute()`, stored for the next callers. */
   async cached<T>(plan: CachePlan, key: string, load: Load<T>): Promise<T> {
@@ -47,7 +54,7 @@ export class CacheEngine {
     if (space.flights.size > 0) {
       const running = space.flights.get(storeKey);
       if (running !== undefined) {
-        return this.#join(running as Flight<Outcome>, plan.namespace) as Promise<T>;
+        return this.#join(running as GraceFlight<Outcome>, plan, key, undefined) as Promise<T>;
       }
     }
     if (local !== undefined && local.readiness.ready) {
@@ -95,7 +102,7 @@ export class CacheEngine {
         entry === undefined || !locallyCurrent(local.sync.tier, plan.namespace, entry.bytes)
           ? UNREADABLE
           : this.#localValue(entry, local, storeKey);
-      if (value !== UNREADABLE) {
+      if (value !== UNREADABLE && this.#usable(entry!.bytes)) {
         this.ctx.stats.hits++;
         this.ctx.stats.localHits++;
         cacheLookup('local_hit', plan.namespace);
@@ -108,7 +115,8 @@ export class CacheEngine {
     } catch (err) {
       plan.space.failed('get', err);
     }
-    const value = bytes === undefined ? UNREADABLE : this.#decode(bytes, storeKey);
+    const value =
+      bytes === undefined || !this.#usable(bytes) ? UNREADABLE : this.#decode(bytes, storeKey);
     if (value === UNREADABLE) {
       this.ctx.stats.misses++;
       cacheLookup('miss', plan.namespace);
@@ -130,7 +138,15 @@ export class CacheEngine {
     return this.#localValue(entry, local, storeKey);
   }
 
-  /** A hit: counted fresh or stale (then refreshed in the background); returns the value. */
+  /** False for a graced entry: only a failed load may serve it. */
+  #usable(bytes: Buffer): boolean {
+    return entryState(bytes, this.settings.clock()) !== 'graced';
+  }
+
+  /**
+   * A hit: counted fresh or stale (then refreshed in the background); returns the value. A graced
+   * entry loads as a miss (it answers if the load fails), one in its backoff answers at once.
+   */
   #served(
     plan: CachePlan,
     key: string,
@@ -139,8 +155,16 @@ export class CacheEngine {
     value: unknown,
     hit: 'hit' | 'local_hit',
   ): unknown {
-    const until = freshUntil(bytes);
-    if (until > 0 && this.settings.clock() >= until) {
+    const state = entryState(bytes, this.settings.clock());
+    if (state === 'graced') {
+      const graced = { bytes, value: () => value };
+      return this.#loadOnce(plan, key, load, true, graced);
+    }
+    if (state === 'backoff') {
+      this.#waiter.served(plan);
+      return value;
+    }
+    if (state === 'stale') {
       this.ctx.stats.stale++;
       cacheLookup('stale', plan.namespace);
       this.#refresh(plan, key, load);
@@ -203,43 +227,56 @@ export class CacheEngine {
     return UNREADABLE;
   }
 
-  async #join(flight: Flight<Outcome>, namespace: string): Promise<unknown> {
-    this.ctx.stats.misses++;
-    cacheLookup('miss', namespace);
-    const outcome = await flight.promise;
-    return outcome.copy();
+  /** Joins a running load: a decoded copy of its value (or of its graced entry). */
+  #join(
+    flight: GraceFlight<Outcome>,
+    plan: CachePlan,
+    key: string,
+    graced: Graced | undefined,
+  ): Promise<unknown> {
+    const bytes = flight.graced;
+    const own =
+      graced ??
+      (bytes === undefined ? undefined : { bytes, value: () => unseal(bytes, this.ctx.codec) });
+    return this.#waiter.wait(plan, key, flight, own, (outcome) => outcome.copy());
   }
 
-  /** Runs the load of a missed key once in this process; concurrent misses join it. */
-  async #loadOnce(
+  /**
+   * Runs the load of a missed (or graced) key once in this process; concurrent calls join it.
+   * It leaves the flights when it settles (or at its hardTimeout), not when its caller stops
+   * waiting.
+   */
+  #loadOnce(
     plan: CachePlan,
     key: string,
     load: Load<unknown>,
     write: boolean,
+    graced?: Graced,
   ): Promise<unknown> {
     const storeKey = valueKey(plan, key);
     const { flights } = plan.space;
     const running = flights.get(storeKey);
-    if (running !== undefined) return this.#join(running as Flight<Outcome>, plan.namespace);
-    const flight: Flight<Outcome> = {
+    if (running !== undefined) {
+      return this.#join(running as GraceFlight<Outcome>, plan, key, graced);
+    }
+    const flight: GraceFlight<Outcome> = {
       promise: undefined as never,
       cancelled: false,
       tags: load.tags,
+      graced: graced?.bytes,
     };
-    flight.promise =
+    const loading =
       write && plan.lock
         ? this.#loadLocked(plan, key, load, flight)
         : this.#load(plan, key, load, flight, write);
+    flight.promise = this.#waiter.guard(plan, storeKey, flight, loading);
     flights.set(storeKey, flight);
-    // Counted before the load settles, so a call whose load throws is a miss too.
-    this.ctx.stats.misses++;
-    cacheLookup('miss', plan.namespace);
-    try {
-      const { value } = await flight.promise;
-      return value;
-    } finally {
+    const leave = (): void => {
       if (flights.get(storeKey) === flight) flights.delete(storeKey);
-    }
+    };
+    flight.promise.then(leave, leave);
+    this.#waiter.watch(plan, storeKey, flight);
+    return this.#waiter.wait(plan, key, flight, graced, (outcome) => outcome.value);
   }
 
   async #load(
@@ -257,7 +294,7 @@ export class CacheEngine {
       tags === undefined || flight.cancelled ? undefined : await tagsToRecord(plan, tags, value);
     const bytes =
       write && !flight.cancelled && ext !== SKIP
-        ? await this.writer.store(plan, key, value, load.unless, ext)
+        ? await this.writer.store(plan, key, value, load.unless, ext, load.ttl)
         : undefined;
     return computed(value, bytes, this.ctx);
   }

@@ -41,6 +41,7 @@ import type { StoredManyOptions } from '../batch/batch.options.js';
 import type { CallTags } from '../tags/tags.call.js';
 import { invalidateTags } from '../tags/tags.invalidate.js';
 import { callTags, evictTags } from '../tags/tags.options.js';
+import { planGrace } from '../grace/grace.options.js';
 import { CacheEngine } from './cache.engine.js';
 import { CacheSpace, type SpaceContext } from './cache.space.js';
 import { CacheCounters } from './cache.stats.js';
@@ -211,6 +212,7 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
       cacheNull: options.cacheNull ?? s.cacheNull,
       lock: options.lock ?? s.lock,
       label,
+      grace: planGrace(label, s.grace, options.graced, ttl, staleTtl),
     };
   }
 
@@ -314,8 +316,11 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
     const { condition, unless } = method.options;
     if (condition === undefined || condition(...args)) {
       const veto = unless && ((result: unknown) => unless(result, ...args));
+      const { ttlOf } = method.options;
+      const ttl = ttlOf && ((result: unknown) => ttlOf(result, ...args));
       const plan = this.planOf(method);
-      await this.writer.put(plan, methodKey(method.label, method.options.key, args), value, veto);
+      const key = methodKey(method.label, method.options.key, args);
+      await this.writer.put(plan, key, value, veto, undefined, ttl);
     }
     return value;
   }
@@ -377,5 +382,10 @@ class MethodLoad implements Load<unknown> {
   get unless(): ((value: unknown) => boolean) | undefined {
     const { unless } = this.method.options;
     return unless && ((value: unknown) => unless(value, ...this.args));
+  }
+
+  get ttl(): ((value: unknown) => unknown) | undefined {
+    const { ttlOf } = this.method.options;
+    return ttlOf && ((value: unknown) => ttlOf(value, ...this.args));
   }
 }

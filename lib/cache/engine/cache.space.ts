@@ -140,6 +140,23 @@ export class CacheSpace {
     await this.#step('unlock', () => this.store.deleteIfEquals(lockKey, token), timeout);
   }
 
+  /**
+   * Replaces `expected` under `key` by `bytes`, keeping the key's time left; false when the key
+   * holds something else by then (that write wins) or the store failed. Three round trips: the
+   * TTL, a delete of exactly `expected`, then a write only if no other write came in between.
+   */
+  async swap(key: string, expected: Buffer, bytes: Buffer, timeout: number): Promise<boolean> {
+    const left = await this.#step('ttl', () => this.store.ttl(key), timeout);
+    if (left === FAILED || left === undefined) return false;
+    const gone = await this.#step('set', () => this.store.deleteIfEquals(key, expected), timeout);
+    if (gone !== true) return false;
+    const ttl = left === Infinity ? 0 : left;
+    const done = await this.#step('set', () => this.store.setIfAbsent(key, bytes, ttl), timeout);
+    if (done !== true) return false;
+    this.ctx.stats.writes++;
+    return true;
+  }
+
   /** Deletes `keys`; resolves with how many existed (0 when the store failed). */
   async remove(keys: readonly string[], timeout: number): Promise<number> {
     if (keys.length === 0) return 0;

@@ -18,6 +18,10 @@ export interface KvsCacheStats {
   evictions: number;
   /** Store steps that failed or timed out (the call went on without the cache). */
   errors: number;
+  /** Calls a graced entry answered (counted in `stale` too): their load failed or timed out, or it was backing off. */
+  graced: number;
+  /** Calls whose wait for a load ended at `softTimeout` or `hardTimeout`. */
+  timeouts: number;
   /** Keys and prefixes this instance told the others to drop from their local tier. */
   invalidationsSent: number;
   /** Keys and prefixes (and flushes) other instances or Redis tracking told this one to drop. */
@@ -37,6 +41,8 @@ export class CacheCounters implements KvsCacheStats {
   writes = 0;
   evictions = 0;
   errors = 0;
+  graced = 0;
+  timeouts = 0;
   invalidationsSent = 0;
   invalidationsReceived = 0;
   tagInvalidations = 0;
@@ -44,17 +50,17 @@ export class CacheCounters implements KvsCacheStats {
   /** A copy of the counters. */
   snapshot(): KvsCacheStats {
     const { hits, localHits, storeHits, stale, misses, loads, writes, evictions, errors } = this;
-    const { invalidationsSent, invalidationsReceived, tagInvalidations } = this;
+    const { invalidationsSent, invalidationsReceived, tagInvalidations, graced, timeouts } = this;
     return {
       ...{ hits, localHits, storeHits, stale, misses, loads, writes, evictions, errors },
-      ...{ invalidationsSent, invalidationsReceived, tagInvalidations },
+      ...{ invalidationsSent, invalidationsReceived, tagInvalidations, graced, timeouts },
     };
   }
 
   /** Sets every counter back to 0. */
   reset(): void {
     this.hits = this.localHits = this.storeHits = this.stale = this.misses = this.loads = 0;
-    this.writes = this.evictions = this.errors = 0;
+    this.writes = this.evictions = this.errors = this.graced = this.timeouts = 0;
     this.invalidationsSent = this.invalidationsReceived = this.tagInvalidations = 0;
   }
 }

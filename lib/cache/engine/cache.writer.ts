@@ -4,6 +4,9 @@ import { valueKey } from '../entry/cache.keys.js';
 import type { CacheSpace, SpaceContext } from './cache.space.js';
 import { localTtl, type LocalUse } from '../local/local.use.js';
 import type { CallTags } from '../tags/tags.call.js';
+import { entryTimes } from '../grace/grace.entry.js';
+import type { GracePlan } from '../grace/grace.options.js';
+import { resultTtl } from '../grace/grace.ttl.js';
 
 /** How one cached call reads and writes: the defaults of the module, overridden per method/call. */
 export interface CachePlan {
@@ -18,6 +21,8 @@ export interface CachePlan {
   readonly label: string;
   /** How the plan uses the store's local tier; undefined: it reads and fills none. */
   readonly local: LocalUse | undefined;
+  /** Grace period and loader timeouts (lib/cache/grace). */
+  readonly grace: GracePlan;
 }
 
 /** Settings of the engine that no method overrides. */
@@ -34,6 +39,8 @@ export interface Load<T> {
   readonly unless?: ((value: T) => boolean) | undefined;
   /** The tags of the call's entry; undefined: none. */
   readonly tags?: CallTags | undefined;
+  /** The ttl chosen from the result (ms or a duration string), instead of the plan's. */
+  readonly ttl?: ((value: T) => unknown) | undefined;
 }
 
 /**
@@ -56,11 +63,12 @@ export class CacheWriter {
     value: T,
     unless?: (value: T) => boolean,
     ext?: Uint8Array,
+    ttlOf?: (value: T) => unknown,
   ): Promise<boolean> {
     cancel(plan.space, valueKey(plan, key), false);
-    return (
-      (await this.store(plan, key, value, unless as (value: unknown) => boolean, ext)) !== undefined
-    );
+    const veto = unless as ((value: unknown) => boolean) | undefined;
+    const ttl = ttlOf as Load<unknown>['ttl'];
+    return (await this.store(plan, key, value, veto, ext, ttl)) !== undefined;
   }
 
   /** Deletes `keys`; resolves with how many existed. */
@@ -96,7 +104,8 @@ export class CacheWriter {
   /**
    * Seals and writes a loaded value, unless vetoed (`unless`, or a null result with `cacheNull`
    * off). Resolves with the bytes when they were written, for copies; else undefined. `ext`: the
-   * entry's extension bytes (its tags).
+   * entry's extension bytes (its tags). `ttlOf` chooses the ttl from the value; a bad choice
+   * throws KvsInvalidArgumentError.
    */
   async store(
     plan: CachePlan,
@@ -104,18 +113,23 @@ export class CacheWriter {
     value: unknown,
     unless: ((value: unknown) => boolean) | undefined,
     ext?: Uint8Array,
+    ttlOf?: Load<unknown>['ttl'],
   ): Promise<Buffer | undefined> {
     if (unless !== undefined && unless(value)) return undefined;
     if ((value === null || value === undefined) && !plan.cacheNull) return undefined;
+    const { staleTtl, grace } = plan;
+    const chosen = ttlOf && resultTtl(plan.label, ttlOf(value), staleTtl, grace.grace);
+    const times = entryTimes(chosen ?? plan.ttl, staleTtl, grace.grace, this.settings.clock());
     let bytes: Buffer;
     try {
-      const freshUntil = plan.staleTtl > 0 ? this.settings.clock() + plan.ttl : 0;
-      bytes = seal(value, freshUntil, this.ctx.codec, { ext });
+      const extras =
+        times.stale === 0 && ext === undefined ? undefined : { staleUntil: times.stale, ext };
+      bytes = seal(value, times.fresh, this.ctx.codec, extras);
     } catch (err) {
       this.ctx.log.warn(`encode:${plan.label}`, () => cacheMessages.encodeFailed(plan.label, err));
       return undefined;
     }
-    const ttl = plan.ttl === 0 ? 0 : plan.ttl + plan.staleTtl;
+    const ttl = times.storeTtl;
     const storeKey = valueKey(plan, key);
     const { space } = plan;
     const sync = space.local;
