@@ -3,6 +3,7 @@ import { toMilliseconds } from '../shared/duration.js';
 import { KvsInvalidArgumentError } from '../store/index.js';
 import type { CounterRequest } from './backends/index.js';
 import type { RateLimitDecider } from './rate-limit.decider.js';
+import { PendingRefunds, type PendingRefund } from './rate-limit.pending-refunds.js';
 import type { ResolvedPolicy } from './rate-limit.policy.js';
 
 /**
@@ -12,15 +13,32 @@ import type { ResolvedPolicy } from './rate-limit.policy.js';
  * rejects (a `KvsError`); `onStoreError` is for decisions only.
  */
 export class RateLimitChanges {
+  readonly #pending = new PendingRefunds();
+
   constructor(private readonly decider: RateLimitDecider) {}
 
-  /** Deletes `key`'s counters under `policies`, and its lockout. */
+  /** Deletes `key`'s counters under `policies`, and its lockout; voids refunds owed on them. */
   async reset(key: string, policies: readonly ResolvedPolicy[]): Promise<void> {
     const requests = policies.map((p) => this.decider.request(key, p, 0));
+    this.#pending.void(requests.map((r) => r.key));
     const keys = [...requests.map((r) => r.key), requests[0]!.blockKey];
     this.decider.fallbackInUse?.backend.reset(keys);
     await this.decider.remote(this.decider.start().reset(keys));
     await this.decider.forget([requests[0]!.blockKey]);
+  }
+
+  /** Records the refund the guard owes a counted request once its response is over. */
+  owe(requests: readonly CounterRequest[]): PendingRefund {
+    return this.#pending.add(requests);
+  }
+
+  /**
+   * Pays what is left of an owed refund: the requests `keep` selects (by the response's
+   * outcome), less those whose counter was reset meanwhile.
+   */
+  async payOwed(owed: PendingRefund, keep: (request: CounterRequest) => boolean): Promise<void> {
+    const left = this.#pending.settle(owed).filter(keep);
+    if (left.length > 0) await this.refund(left, 'if-full');
   }
 
   /**

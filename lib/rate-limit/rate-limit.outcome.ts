@@ -13,7 +13,8 @@ interface RawResponse {
  * over, the policies that should not count its outcome are refunded, atomically. A failure is a
  * status >= 400 (a handler that threw gets one from Nest's exception filter) or a response that
  * never finished (the client hung up). Without a Node response to watch (other contexts),
- * nothing is refunded: every request counts.
+ * nothing is refunded: every request counts. A `reset` of the key before the response is over
+ * voids the refund (it would cancel the count of a request made after the reset).
  */
 export function refundByOutcome(
   limiter: RateLimiter,
@@ -23,19 +24,18 @@ export function refundByOutcome(
 ): void {
   const raw = ((res as { raw?: unknown }).raw ?? res) as Partial<RawResponse>;
   if (typeof raw.once !== 'function') return;
+  const counted = policies.flatMap((p, i) => (p.count === undefined ? [] : [i]));
+  const owed = limiter.oweRefund(
+    counted.map((i) => keys[i]!),
+    counted.map((i) => policies[i]!),
+  );
   let settled = false;
   const done = (): void => {
     if (settled) return;
     settled = true;
     const failed = raw.writableFinished !== true || (raw.statusCode ?? 0) >= 400;
-    const refunded = policies.flatMap((p, i) =>
-      p.count === (failed ? 'successes' : 'failures') ? [i] : [],
-    );
-    if (refunded.length === 0) return;
-    void limiter.refundOutcome(
-      refunded.map((i) => keys[i]!),
-      refunded.map((i) => policies[i]!),
-    );
+    const refunded = failed ? 'successes' : 'failures';
+    void limiter.refundOutcome(owed, (request) => request.policy.count === refunded);
   };
   raw.once('finish', done);
   raw.once('close', done);

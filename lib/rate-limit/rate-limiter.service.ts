@@ -10,7 +10,9 @@ import { getKvsToken } from '../module/kvs.constants.js';
 import { describeValue } from '../shared/describe.js';
 import type { Duration } from '../shared/duration.js';
 import { KvsInvalidArgumentError, type KvsStore } from '../store/index.js';
+import type { CounterRequest } from './backends/index.js';
 import { RateLimitChanges } from './rate-limit.changes.js';
+import type { PendingRefund } from './rate-limit.pending-refunds.js';
 import { RATE_LIMIT_OPTIONS } from './rate-limit.constants.js';
 import { RateLimitDecider } from './rate-limit.decider.js';
 import type {
@@ -160,13 +162,25 @@ export class RateLimiter implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * The guard's refunds of `count: 'failures' | 'successes'`: they clear deny caches only when
-   * they could turn a refusal into an admission. Never rejects: a failure is logged.
+   * The guard's refund of `count: 'failures' | 'successes'` for a counted request, owed until its
+   * response is over; a `reset` of the key meanwhile voids it.
    * @internal
    */
-  async refundOutcome(keys: readonly string[], policies: readonly ResolvedPolicy[]): Promise<void> {
+  oweRefund(keys: readonly string[], policies: readonly ResolvedPolicy[]): PendingRefund {
+    return this.#changes.owe(this.decider.requests(keys, policies, undefined));
+  }
+
+  /**
+   * Pays an owed refund for the policies `keep` selects: it clears deny caches only when it could
+   * turn a refusal into an admission. Never rejects: a failure is logged.
+   * @internal
+   */
+  async refundOutcome(
+    owed: PendingRefund,
+    keep: (request: CounterRequest) => boolean,
+  ): Promise<void> {
     try {
-      await this.#changes.refund(this.decider.requests(keys, policies, undefined), 'if-full');
+      await this.#changes.payOwed(owed, keep);
     } catch (err) {
       this.decider.refundFailed(err);
     }
