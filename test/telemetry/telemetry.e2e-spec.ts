@@ -157,7 +157,7 @@ describe('cache metrics', () => {
 
   it('counts nothing and makes no span once both are turned off', async () => {
     // readme: otel-off
-    configureKvsTelemetry({ metrics: false, traces: false }); // before creating the app
+    configureKvsTelemetry({ metrics: false, traces: false }); // whole process, at once
     // readme: end
     const { catalog } = await start({ type: 'memory' });
     await catalog.find('1');
