@@ -2,6 +2,7 @@ import {
   MAX_SERIES,
   NamespaceCells,
   PolicyCells,
+  recheckTelemetry,
   telemetry,
   type CacheLookupResult,
 } from './telemetry.state.js';
@@ -10,7 +11,8 @@ import {
  * The calls the cache and the rate limiter make where they count something. Each is a few
  * nanoseconds: it adds 1 to a number held per namespace or policy, and the SDK reads the numbers
  * when it collects (asynchronous counters), so no attribute set is built or hashed per call.
- * Nothing is counted when metrics are off, `@opentelemetry/api` is absent or no SDK is registered.
+ * Nothing is counted when metrics are off, `@opentelemetry/api` is absent or no SDK is registered
+ * (a lookup then checks now and then whether one has been registered since).
  */
 
 /** The counts of `namespace`, created on first use (bounded: see MAX_SERIES). */
@@ -29,6 +31,7 @@ function namespaceCells(namespace: string): NamespaceCells {
 export function cacheLookup(result: CacheLookupResult, namespace: string): void {
   const s = telemetry;
   if (s.counting) namespaceCells(namespace).lookups[result]++;
+  else if (s.waiting) recheckTelemetry();
   if (s.headerUsers > 0) {
     const slot = s.slots.getStore();
     if (slot !== undefined) slot.result ??= result;

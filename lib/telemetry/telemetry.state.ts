@@ -57,7 +57,7 @@ export interface TelemetryState {
   /** The API once loaded; `null` when it is not installed; `undefined` while loading. */
   api: OtelApi | null | undefined;
   readonly loaded: Promise<void>;
-  /** `configureKvsTelemetry`'s switches (default: both on). */
+  /** `configureKvsTelemetry`'s switches (default: metrics and traces on, storeDurations off). */
   metrics: boolean;
   traces: boolean;
   storeDurations: boolean;
@@ -67,6 +67,10 @@ export interface TelemetryState {
   timing: boolean;
   /** True when traces are on, the API is loaded and a real tracer provider is registered. */
   tracing: boolean;
+  /** True when a switch is on but no SDK provides for it yet: hot paths re-check now and then. */
+  waiting: boolean;
+  /** Calls seen while waiting, modulo RECHECK_EVERY. */
+  idleCalls: number;
   /** The meter provider the instruments belong to. */
   provider: unknown;
   instruments: Instruments | undefined;
@@ -98,10 +102,12 @@ function createState(): TelemetryState {
     loaded: undefined as never,
     metrics: true,
     traces: true,
-    storeDurations: true,
+    storeDurations: false,
     counting: false,
     timing: false,
     tracing: false,
+    waiting: false,
+    idleCalls: 0,
     provider: undefined,
     instruments: undefined,
     tracer: undefined,
@@ -142,7 +148,8 @@ function isUsable(api: Partial<OtelApi> | undefined): api is OtelApi {
 /**
  * Resolves once `@opentelemetry/api` is loaded (or known to be absent), then picks up a meter or
  * tracer provider registered since the last call. KvsModule calls it when it creates a store, so
- * an SDK started before the application is seen; an SDK started later is not.
+ * an SDK started before the application is seen at once; one started later is seen within
+ * RECHECK_EVERY calls of the hot paths (see recheckTelemetry).
  */
 export async function telemetryReady(): Promise<void> {
   await telemetry.loaded;
@@ -154,7 +161,7 @@ export function refreshTelemetry(): void {
   const s = telemetry;
   const api = s.api;
   if (api === undefined || api === null) {
-    s.counting = s.timing = s.tracing = false;
+    s.counting = s.timing = s.tracing = s.waiting = false;
     return;
   }
   const provider = api.metrics.getMeterProvider();
@@ -180,6 +187,22 @@ export function refreshTelemetry(): void {
     typeof global.getDelegate === 'function' &&
     global.getDelegate() === new api.ProxyTracerProvider().getDelegate();
   s.tracing = s.traces && !noopTracing;
+  s.waiting = (s.metrics && s.instruments === undefined) || (s.traces && !s.tracing);
+}
+
+/** How many hot-path calls pass between two reads of the global providers while waiting. */
+export const RECHECK_EVERY = 1024;
+
+/**
+ * Called by the hot paths (a cache lookup, a decision, a load, a store operation) while
+ * `telemetry.waiting`: every RECHECK_EVERY-th call re-reads the global providers, so an SDK
+ * registered after the app was created is picked up (the API's global meter provider is read
+ * afresh; its tracer is a proxy that follows the provider by itself). About a nanosecond a call.
+ */
+export function recheckTelemetry(): void {
+  const s = telemetry;
+  s.idleCalls = (s.idleCalls + 1) % RECHECK_EVERY;
+  if (s.idleCalls === 0) refreshTelemetry();
 }
 
 /** Store operations take well under a millisecond to a few seconds. */

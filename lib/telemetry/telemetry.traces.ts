@@ -5,7 +5,7 @@ import {
   cacheLoad,
   type ObservedDecision,
 } from './telemetry.hooks.js';
-import { refreshTelemetry, telemetry } from './telemetry.state.js';
+import { recheckTelemetry, refreshTelemetry, telemetry } from './telemetry.state.js';
 
 /**
  * Spans: one per cache load and one per rate-limit decision, children of the active span (the
@@ -41,6 +41,7 @@ export function tracedLoad<T>(
 ): Promise<T> {
   cacheLoad(namespace);
   const s = telemetry;
+  if (s.waiting) recheckTelemetry();
   if (!s.tracing || s.api == null || s.tracer === undefined) return compute();
   const span = s.tracer.startSpan('kvs.cache.load', {
     attributes: { 'kvs.cache.namespace': namespace, 'code.function': label },
@@ -73,6 +74,7 @@ export function observeDecider<D extends { decide: Decide }>(decider: D): D {
     ...args: never[]
   ): ObservedDecision | Promise<ObservedDecision> {
     const s = telemetry;
+    if (s.waiting) recheckTelemetry();
     // A peek (args[4], the mode) spends nothing: it is no decision.
     if ((!s.counting && !s.tracing) || (args[4] as unknown) === 'peek') {
       return original.apply(this, args);

@@ -9,6 +9,7 @@ import { Test } from '@nestjs/testing';
 import { metrics } from '@opentelemetry/api';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import request from 'supertest';
+import { configureKvsTelemetry } from '../../lib/index.js';
 import { AppModule } from '../../sample/app.module.js';
 import { MetricsModule } from '../../sample/metrics/metrics.module.js';
 import { startTelemetry } from '../../sample/metrics/sample.telemetry.js';
@@ -22,6 +23,7 @@ afterEach(async () => {
   await app?.close();
   await exporter?.shutdown();
   metrics.disable();
+  configureKvsTelemetry({ storeDurations: false }); // the default, which startTelemetry() changes
   app = exporter = undefined;
 });
 

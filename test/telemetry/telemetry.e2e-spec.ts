@@ -41,7 +41,7 @@ beforeEach(() => {
 afterEach(async () => {
   await app?.close();
   app = undefined;
-  configureKvsTelemetry({ metrics: true, traces: true, storeDurations: true });
+  configureKvsTelemetry({ metrics: true, traces: true, storeDurations: false }); // the defaults
   await sdk.close();
 });
 
@@ -157,7 +157,7 @@ describe('cache metrics', () => {
 
   it('counts nothing and makes no span once both are turned off', async () => {
     // readme: otel-off
-    configureKvsTelemetry({ metrics: false, traces: false }); // before creating the app
+    configureKvsTelemetry({ metrics: false, traces: false }); // whole process, at once
     // readme: end
     const { catalog } = await start({ type: 'memory' });
     await catalog.find('1');
@@ -174,6 +174,9 @@ describe('store and cache metrics on Redis', () => {
   beforeEach(() => redis.flush());
 
   it('times each store operation with its name, backend and registration name', async () => {
+    // readme: otel-store-durations
+    configureKvsTelemetry({ storeDurations: true }); // time every operation of the Redis stores
+    // readme: end
     await start({ type: 'redis', url: redis.server.url, name: 'main', keyPrefix: 'm:' });
     const store = app!.get<KvsStore>(getKvsToken('main'));
     await store.set('a', Buffer.from('x'));
@@ -232,17 +235,33 @@ describe('store and cache metrics on Redis', () => {
     expect(cache.stats()).toMatchObject({ localHits: 1, invalidationsSent: 2 });
   });
 
-  it('times nothing with storeDurations: false, and still counts', async () => {
-    // readme: otel-store-durations
-    configureKvsTelemetry({ storeDurations: false }); // counters and spans only: no store timing
-    // readme: end
+  it('times nothing by default (storeDurations is off), and still counts', async () => {
     const { catalog } = await start({ type: 'redis', url: redis.server.url, keyPrefix: 'd:' });
     await catalog.find('1');
     expect(await sdk.metric('kvs.store.operation.duration')).toBeUndefined();
     expect(await sdk.points('kvs.cache.lookups')).toHaveLength(1);
   });
 
+  it('applies storeDurations at once, to a store created before', async () => {
+    await start({ type: 'redis', url: redis.server.url, keyPrefix: 't:' });
+    const store = app!.get<KvsStore>(getKvsToken());
+    // The timed view forwards the store's getters (they read its private fields) and fields.
+    expect([(store as RedisStore).keyPrefix, store.backend]).toEqual(['t:', 'redis']);
+    await store.set('a', Buffer.from('x')); // not timed
+    configureKvsTelemetry({ storeDurations: true });
+    await store.tryGet('a');
+    configureKvsTelemetry({ storeDurations: false });
+    await store.tryGet('a'); // not timed
+    expect(await sdk.points('kvs.store.operation.duration')).toEqual([
+      {
+        attributes: { 'kvs.backend': 'redis', 'kvs.store': 'default', 'kvs.operation': 'tryGet' },
+        value: 1,
+      },
+    ]);
+  });
+
   it('counts a failed store step in kvs.cache.errors, and the call as a miss', async () => {
+    configureKvsTelemetry({ storeDurations: true });
     const { catalog } = await start({ type: 'redis', url: redis.server.url, keyPrefix: 'e:' });
     await redis.server.cli('HSET', 'e:products:p:1', 'f', 'v'); // not a string: the read fails
     await expect(catalog.find('1')).resolves.toEqual({ id: '1' });
