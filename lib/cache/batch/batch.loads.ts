@@ -1,11 +1,12 @@
 import { cacheMessages } from '../cache.messages.js';
 import { computed, type Outcome } from '../engine/cache.engine.js';
 import type { Flight, SpaceContext } from '../engine/cache.space.js';
+import type { GraceFlight, LoadWaiter } from '../grace/grace.waiter.js';
 import type { CachePlan, CacheWriter } from '../engine/cache.writer.js';
 import { valueKey } from '../entry/cache.keys.js';
-import { cacheLookup } from '../../telemetry/telemetry.hooks.js';
 import { tracedLoad } from '../../telemetry/telemetry.traces.js';
 import { valuesOf } from './batch.result.js';
+import type { Gathered } from './batch.wait.js';
 
 /** A loader of many keys at once, and the per-key veto on storing a value. */
 export interface BatchLoad {
@@ -14,52 +15,43 @@ export interface BatchLoad {
   readonly unless?: ((value: unknown, key: string) => boolean) | undefined;
 }
 
-/** A key answered by a load: its own flight, or one a batch joined (then every answer is a copy). */
-export interface Pending {
-  readonly flight: Flight<Outcome>;
-  readonly own: boolean;
-}
-
 /**
  * The loading half of batches: one loader call for the missing keys of a batch (registered as
- * flights, written back unless cancelled), and one background call for its stale keys.
+ * flights, written back unless cancelled, each guarded like a single call's load: a failure with
+ * a graced entry backs that entry off), and one background call for its stale keys.
  */
 export class BatchLoads {
   constructor(
     private readonly ctx: SpaceContext,
     private readonly writer: CacheWriter,
+    private readonly waiter: LoadWaiter,
   ) {}
 
-  /** Loads `keys` with one call of the loader, as flights of this process that others join. */
-  start(
-    plan: CachePlan,
-    keys: string[],
-    load: BatchLoad,
-    write: boolean,
-    pending: Map<string, Pending>,
-  ): void {
+  /**
+   * Loads `keys` with one call of the loader, as flights of this process that others join (with
+   * the graced entries read for them), and adds them to `found.pending`.
+   */
+  start(plan: CachePlan, keys: string[], load: BatchLoad, write: boolean, found: Gathered): void {
     const { flights } = plan.space;
-    const own = keys.map((): Flight<Outcome> => ({
+    const own = keys.map((key): GraceFlight<Outcome> => ({
       promise: undefined as never,
       cancelled: false,
+      graced: found.graced.get(key)?.bytes,
     }));
     const all = this.#loadMany(plan, keys, load, own, write);
-    const storeKeys = keys.map((key) => valueKey(plan, key));
-    for (let i = 0; i < keys.length; i++) {
+    keys.forEach((key, i) => {
       const flight = own[i]!;
-      flight.promise = all.then((outcomes) => outcomes[i]!);
-      flights.set(storeKeys[i]!, flight);
-      pending.set(keys[i]!, { flight, own: true });
-      // Counted before the load settles, so a key whose load throws is a miss too.
-      this.ctx.stats.misses++;
-      cacheLookup('miss', plan.namespace);
-    }
-    const done = () => {
-      storeKeys.forEach((storeKey, i) => {
-        if (flights.get(storeKey) === own[i]) flights.delete(storeKey);
-      });
-    };
-    all.then(done, done);
+      const storeKey = valueKey(plan, key);
+      const loading = all.then((outcomes) => outcomes[i]!);
+      flight.promise = this.waiter.guard(plan, storeKey, flight, loading);
+      flights.set(storeKey, flight);
+      found.pending.set(key, { flight, own: true });
+      const leave = (): void => {
+        if (flights.get(storeKey) === flight) flights.delete(storeKey);
+      };
+      flight.promise.then(leave, leave);
+      this.waiter.watch(plan, storeKey, flight);
+    });
   }
 
   /**

@@ -32,7 +32,7 @@ function version(bytes: Buffer | undefined): number {
  * The versions stored under `keys` (one MGET: they share a hash slot); undefined when the store
  * failed. Keys from index `learnFrom` on are tag keys, taught to the plan's local tier.
  */
-async function fetchVersions(
+export async function fetchVersions(
   plan: CachePlan,
   keys: readonly string[],
   learnFrom: number,
@@ -75,7 +75,7 @@ export async function readBefore(plan: CachePlan, tags: CallTags): Promise<void>
 }
 
 /** The tags an entry records; undefined when none; null when they cannot be read (outdated). */
-function tagsOf(bytes: Buffer, namespace: string): EntryTags | undefined | null {
+export function tagsOf(bytes: Buffer, namespace: string): EntryTags | undefined | null {
   try {
     return entryTags(bytes, namespace);
   } catch {
