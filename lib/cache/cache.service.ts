@@ -15,14 +15,16 @@ import {
   WRAP_MANY_KEYS,
   type KvsCacheWrapManyOptions,
 } from './batch/batch.options.js';
+import type { BatchLoad } from './batch/batch.loads.js';
 import { uncachedMany } from './batch/batch.result.js';
+import { keyTags } from './batch/batch.tags.js';
 import { KvsCacheRuntime } from './engine/cache.runtime.js';
 import type { KvsCacheStats } from './engine/cache.stats.js';
 import type { CachePlan } from './engine/cache.writer.js';
 import { checkInvalidation } from './tags/tags.checks.js';
 import { invalidateTags } from './tags/tags.invalidate.js';
-import { optionTags, type StoredTagOptions } from './tags/tags.options.js';
-import { readBefore, SKIP, tagsToRecord } from './tags/tags.versions.js';
+import { checkTagOptions, optionTags, type StoredTagOptions } from './tags/tags.options.js';
+import { putTags, SKIP } from './tags/tags.versions.js';
 
 /**
  * The cache for code that is not a decorated method, with the decorators' semantics: inject it
@@ -90,9 +92,13 @@ export class KvsCache {
     if (!this.runtime.active) return uncachedMany(keys, loadMissing, where);
     const plan = this.#plan(where, options, WRAP_MANY_KEYS);
     checkFunction(where, 'unless', options?.unless);
-    const load = {
+    const tagged = options && checkTagOptions(where, options as StoredTagOptions, true);
+    const ttl = options?.ttl;
+    const load: BatchLoad = {
       compute: async (missing: string[]) => loadMissing(missing),
       unless: options?.unless,
+      tags: keyTags(where, tagged, (key) => [key]),
+      ttl: typeof ttl === 'function' ? ttl : undefined,
     };
     return this.runtime.batch.cachedMany(plan, keys, load);
   }
@@ -119,8 +125,7 @@ export class KvsCache {
     const ttl = typeof options?.ttl === 'function' ? options.ttl : undefined;
     if (tags === undefined)
       return this.runtime.writer.put(plan, key, value, undefined, undefined, ttl);
-    await readBefore(plan, tags);
-    const ext = await tagsToRecord(plan, tags, value);
+    const ext = await putTags(plan, tags, value);
     return ext !== SKIP && this.runtime.writer.put(plan, key, value, undefined, ext, ttl);
   }
 

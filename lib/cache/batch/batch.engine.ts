@@ -9,7 +9,7 @@ import { locallyCurrent } from '../tags/tags.versions.js';
 import { cacheLookup } from '../../telemetry/telemetry.hooks.js';
 import { BatchLoads, type BatchLoad } from './batch.loads.js';
 import { distinct } from './batch.result.js';
-import { currentMany } from './batch.tags.js';
+import { currentMany, readTagsBefore } from './batch.tags.js';
 import { awaitPending, type Gathered } from './batch.wait.js';
 
 /**
@@ -40,8 +40,15 @@ export class CacheBatch {
 
   /** The cached values of `keys`, in their order, the missing ones from one `load.compute()`. */
   async cachedMany(plan: CachePlan, keys: readonly string[], load: BatchLoad): Promise<unknown[]> {
-    const found: Gathered = { ready: new Map(), pending: new Map(), graced: new Map(), stale: [] };
     const unique = distinct(keys);
+    const { tags } = load;
+    const found: Gathered = {
+      ready: new Map(),
+      pending: new Map(),
+      graced: new Map(),
+      stale: [],
+      tags: tags && new Map(unique.map((key) => [key, tags(key)])),
+    };
     const toRead = this.#fromMemory(plan, unique, found);
     if (toRead.length > 0) {
       const read = await this.#read(plan, toRead, found);
@@ -50,7 +57,7 @@ export class CacheBatch {
       );
       if (toLoad.length > 0) this.#loads.start(plan, toLoad, load, read, found);
     }
-    if (found.stale.length > 0) this.#loads.refresh(plan, found.stale, load);
+    if (found.stale.length > 0) this.#loads.refresh(plan, found.stale, load, found);
     if (found.pending.size > 0) await awaitPending(plan, found, this.#waiter, this.engine);
     const given = new Set<string>();
     return keys.map((key) => {
@@ -97,10 +104,11 @@ export class CacheBatch {
   }
 
   /**
-   * Reads `keys` in one round trip (with the local tier, with their TTLs), checks the tags of the
-   * tagged entries (one more MGET for all of them, when they record tags whose versions it does
-   * not know), and fills the tier with the live, current entries. False when the store failed:
-   * every key is then missing (a graced local entry still answers a failed load).
+   * Reads `keys` in one round trip (with the local tier, with their TTLs; with the versions of
+   * the batch's tags, one more MGET in the same round trip), checks the tags of the tagged
+   * entries (one more MGET for all of them, only for tags whose versions it does not know), and
+   * fills the tier with the live, current entries. False when the store failed: every key is
+   * then missing (a graced local entry still answers a failed load).
    */
   async #read(plan: CachePlan, keys: string[], found: Gathered): Promise<boolean> {
     const { local } = plan;
@@ -108,9 +116,12 @@ export class CacheBatch {
     const token = tier?.begin() ?? 0;
     const sentAt = performance.now();
     const storeKeys = keys.map((key) => valueKey(plan, key));
+    const tagged = found.tags && keys.flatMap((key) => found.tags!.get(key) ?? []);
+    const versions = tagged === undefined ? undefined : readTagsBefore(plan, tagged);
     const read = await plan.space.getMany(storeKeys, plan.timeout, tier !== undefined);
+    const known = await versions;
     if (read === FAILED) return false;
-    const current = await currentMany(plan, read.bytes);
+    const current = await currentMany(plan, read.bytes, known);
     for (let i = 0; i < keys.length; i++) {
       const bytes = current[i] ? read.bytes[i] : undefined;
       found.graced.delete(keys[i]!);

@@ -2,6 +2,7 @@ import type { CacheEngine, Outcome } from '../engine/cache.engine.js';
 import type { CachePlan } from '../engine/cache.writer.js';
 import { valueKey } from '../entry/cache.keys.js';
 import type { GraceFlight, Graced, LoadWaiter } from '../grace/grace.waiter.js';
+import type { CallTags } from '../tags/tags.call.js';
 
 /** A key answered by a load: its own flight, or one a batch joined (then every answer is a copy). */
 export interface Pending {
@@ -9,13 +10,18 @@ export interface Pending {
   readonly own: boolean;
 }
 
-/** What one batch knows so far, by key: answers, loads it waits for, graced entries, stale keys. */
+/**
+ * What one batch knows so far, by key: answers, loads it waits for, graced entries, stale keys,
+ * and each key's tags.
+ */
 export interface Gathered {
   readonly ready: Map<string, Outcome>;
   readonly pending: Map<string, Pending>;
   /** The graced entries read: the answers of their keys if their load fails or times out. */
   readonly graced: Map<string, Graced>;
   readonly stale: string[];
+  /** The tags of each distinct key (undefined without `tags` or `resultTags`). */
+  readonly tags: ReadonlyMap<string, CallTags | undefined> | undefined;
 }
 
 /**

@@ -146,3 +146,16 @@ export async function tagsToRecord(
   }
   return all.length === 0 ? undefined : encodeTags(all, versions);
 }
+
+/**
+ * The tags a written entry records (`KvsCache.set`, `@CachePut`): the current versions of its
+ * tags, read now. SKIP when they cannot be read (or the epoch moved while result tags were read).
+ */
+export async function putTags(
+  plan: CachePlan,
+  tags: CallTags,
+  value: unknown,
+): Promise<Buffer | undefined | typeof SKIP> {
+  await readBefore(plan, tags);
+  return tagsToRecord(plan, tags, value);
+}

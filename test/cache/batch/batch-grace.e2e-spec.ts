@@ -4,9 +4,9 @@
  * without a load, and loader timeouts bound a batch as they bound a single call.
  */
 import { describe, expect, it } from '@jest/globals';
-import type { KvsCacheModuleOptions } from '../../../lib/index.js';
+import { KvsCacheTimeoutError, type KvsCacheModuleOptions } from '../../../lib/index.js';
 import { rejected } from '../../support/thrown.js';
-import { boot, manualClock, recordingLogger, uniquePrefix } from '../cache.fixtures.js';
+import { boot, manualClock, recordingLogger, uniquePrefix, until } from '../cache.fixtures.js';
 import { redisTarget, useServers, type Target } from '../grace/grace.fixtures.js';
 
 const { server } = useServers();
@@ -15,6 +15,17 @@ const targets: [string, Target][] = [
   ['memory', () => ({ backend: 'memory' })],
   ['redis', redisTarget(() => ({ type: 'redis', url: server().url }))],
 ];
+
+/** A loader answering `slow:<key>` once `release()` is called. */
+function slowLoader() {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const load = async (missing: string[]) => {
+    await gate;
+    return missing.map((key) => `slow:${key}`);
+  };
+  return { load, release };
+}
 
 /** A loader that records its calls and answers `<round>:<key>`, or fails with `down`. */
 function loader(round: string) {
@@ -95,5 +106,30 @@ describe.each(targets)('wrapMany with grace (%s)', (_name, target) => {
     release();
     expect(await batch).toEqual(['old:a', 'old:b']);
     expect(await single).toBe('old:a');
+  });
+
+  it('hardTimeout: graced keys answer with their entries, the others reject; the load still stores', async () => {
+    const { cache } = await primed({ grace: '1h', hardTimeout: 50 });
+    clock.advance(1_001);
+    const slow = slowLoader();
+    expect(await cache.wrapMany(['a', 'b'], slow.load)).toEqual(['old:a', 'old:b']);
+    await until(() => cache.stats().writes === 2); // both entries, re-dated for the backoff
+    // a is in its backoff now (served, no load); c has no graced entry.
+    const err = await rejected(() => cache.wrapMany(['a', 'c'], slow.load));
+    expect(err).toBeInstanceOf(KvsCacheTimeoutError);
+    expect(err.message).toMatch(/KvsCache.wrapMany\(\) did not load "c" within hardTimeout/);
+    slow.release();
+    await until(async () => (await cache.get('c')) === 'slow:c');
+    expect(cache.stats()).toMatchObject({ timeouts: 3, graced: 3 });
+  });
+
+  it('softTimeout: graced keys answer at it while the load goes on', async () => {
+    const { cache } = await primed({ grace: '1h', softTimeout: 50 });
+    clock.advance(1_001);
+    const slow = slowLoader();
+    expect(await cache.wrapMany(['b', 'a'], slow.load)).toEqual(['old:b', 'old:a']);
+    slow.release();
+    await until(async () => (await cache.get('a')) === 'slow:a');
+    expect(await cache.get('b')).toBe('slow:b');
   });
 });

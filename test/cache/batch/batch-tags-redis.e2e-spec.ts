@@ -22,6 +22,21 @@ async function writeTagged(cache: KvsCache): Promise<void> {
   for (const key of keys) await cache.wrap(key, () => `tagged ${key}`, { tags: [key, 'users'] });
 }
 
+/** An app on the Cluster, its keys spread over the slots (no hash tag in the keyPrefix). */
+async function onCluster() {
+  const keyPrefix = uniquePrefix();
+  const nodes = servers.cluster().startupNodes;
+  const storeOptions = { type: 'redis', cluster: { nodes }, keyPrefix } as const;
+  return {
+    ...(await boot({ backend: 'redis', storeOptions, cache: { timeout: '5s' } })),
+    keyPrefix,
+  };
+}
+
+/** The slots of the keys' entries on the Cluster. */
+const slotsOf = (keyPrefix: string) =>
+  new Set(keys.map((key) => calculateSlot(`${keyPrefix}cache:${key}`)));
+
 /** The commands `servers` ran during `run`. */
 async function counted(servers: RedisServer[], run: () => Promise<unknown>) {
   for (const s of servers) await s.cli('CONFIG', 'RESETSTAT');
@@ -46,22 +61,33 @@ describe('a batch reading tagged entries', () => {
   });
 
   it('sends one MGET per slot of the values and one for the tags on a Cluster', async () => {
-    const keyPrefix = uniquePrefix();
-    const cluster = servers.cluster();
-    const { cache } = await boot({
-      backend: 'redis',
-      storeOptions: { type: 'redis', cluster: { nodes: cluster.startupNodes }, keyPrefix },
-      cache: { timeout: '5s' },
-    });
+    const { cache, keyPrefix } = await onCluster();
     await writeTagged(cache);
-    const masters = await cluster.masters();
+    const masters = await servers.cluster().masters();
     const calls = await counted(masters, async () => {
       expect(await cache.wrapMany(keys, load)).toEqual(keys.map((key) => `tagged ${key}`));
     });
-    const slots = new Set(keys.map((key) => calculateSlot(`${keyPrefix}cache:${key}`)));
+    const slots = slotsOf(keyPrefix);
     expect(slots.size).toBeGreaterThan(1);
     expect(calls.get('mget')).toBe(slots.size + 1);
     expect(calls.get('get')).toBeUndefined();
+  }, 30_000);
+
+  it('with tags of its own on a Cluster: the versions ride with the values, one MGET', async () => {
+    const { cache, keyPrefix } = await onCluster();
+    const tags = (key: string) => [key, 'users'];
+    await cache.wrapMany(keys, load, { tags });
+    await cache.invalidateTags('user:3');
+    const masters = await servers.cluster().masters();
+    const calls = await counted(masters, async () => {
+      const values = await cache.wrapMany(keys, async (missing) => missing, { tags });
+      expect(values.filter((v) => !v.startsWith('loaded'))).toEqual(['user:3']);
+    });
+    const slots = slotsOf(keyPrefix);
+    // One round trip: an MGET per slot of the values and one of the 41 tag versions; one write.
+    expect(calls.get('mget')).toBe(slots.size + 1);
+    expect(calls.get('get')).toBeUndefined();
+    expect(calls.get('set')).toBe(1);
   }, 30_000);
 
   it('with the local tier: tagged local hits send nothing; an invalidation elsewhere is seen', async () => {
