@@ -1,5 +1,6 @@
 import { KvsInvalidArgumentError } from '../../store/index.js';
 import type { CachePlan } from '../engine/cache.writer.js';
+import { entryExt, isEntry } from '../entry/cache.envelope.js';
 import type { CallTags, TagSnapshot } from '../tags/tags.call.js';
 import { encodeTags, type EntryTags } from '../tags/tags.ext.js';
 import { epochKey, tagKey } from '../tags/tags.keys.js';
@@ -27,7 +28,9 @@ export async function currentMany(
   const toCheck: [number, EntryTags][] = [];
   const unknown = new Map<string, string>();
   entries.forEach((bytes, i) => {
-    const tags = bytes === undefined ? undefined : tagsOf(bytes, plan.namespace);
+    // An entry without an extension has no tags: no lookup of its decoded tags at all.
+    const plain = bytes === undefined || !isEntry(bytes) || entryExt(bytes) === undefined;
+    const tags = plain ? undefined : tagsOf(bytes, plan.namespace);
     if (tags === undefined) return;
     const seen = tags?.tags.map((tag) => known?.get(tag));
     if (tags === null || seen!.some((v, n) => v !== undefined && v !== tags.versions[n])) {
