@@ -66,8 +66,10 @@ export class KvsCache {
    * The cached values of `keys`, in their order: one store read for all of them, then ONE call of
    * `loadMissing` with the keys that missed (each once, in the caller's order), whose values are
    * stored. Keys that a `wrap` or another batch is loading in this process are joined, and the
-   * keys this one loads are joined by them. Errors of `loadMissing` reject the call (nothing is
-   * cached); a failing store reads as all misses.
+   * keys this one loads are joined by them. Tagged entries are checked (one more MGET for all of
+   * them); `tags`, `resultTags` and a `ttl` function apply per key. Errors of `loadMissing` reject
+   * the call (nothing is cached) unless every key that failed has a graced entry to answer with;
+   * a failing store reads as all misses.
    */
   wrapMany<T>(
     keys: readonly string[],
