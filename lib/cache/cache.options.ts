@@ -199,11 +199,9 @@ export interface CacheableOptions<A extends unknown[] = never[], R = unknown>
   unless?: (result: R, ...args: A) => boolean;
 }
 
-/** Options of {@link CachePut}. */
-export interface CachePutOptions<A extends unknown[] = never[], R = unknown> extends Omit<
-  KvsCacheEntryOptions,
-  'ttl'
-> {
+/** Options of {@link CachePut}; `tags` and `resultTags` record the current versions of the entry's tags. */
+export interface CachePutOptions<A extends unknown[] = never[], R = unknown>
+  extends Omit<KvsCacheEntryOptions, 'ttl'>, CacheableTagOptions<A, R> {
   /** How long the entry stays fresh, or a function of the result (and the arguments) choosing it. */
   ttl?: Duration | ((result: R, ...args: Later<A>) => Duration);
   /** The key (within the namespace) to store the result under: a string or a function of the arguments. */
@@ -316,6 +314,8 @@ const PUT_KEYS: OptionNames<CachePutOptions> = {
   key: true,
   condition: true,
   unless: true,
+  tags: true,
+  resultTags: true,
 };
 const CACHEABLE_KEYS: OptionNames<CacheableOptions> = {
   ...PUT_KEYS,
@@ -493,7 +493,8 @@ export function checkCachePutOptions<A extends unknown[], R>(
   checkKeyOption(where, 'key', options.key);
   checkFunction(where, 'condition', options.condition);
   checkFunction(where, 'unless', options.unless);
-  return { ...checked };
+  const { tags } = checkTagOptions(where, options as StoredTagOptions, true);
+  return { ...checked, tags };
 }
 
 /** Checks the options of `@CacheEvict()`: exactly one target, then each option. */

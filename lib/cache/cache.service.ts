@@ -15,14 +15,16 @@ import {
   WRAP_MANY_KEYS,
   type KvsCacheWrapManyOptions,
 } from './batch/batch.options.js';
+import type { BatchLoad } from './batch/batch.loads.js';
 import { uncachedMany } from './batch/batch.result.js';
+import { keyTags } from './batch/batch.tags.js';
 import { KvsCacheRuntime } from './engine/cache.runtime.js';
 import type { KvsCacheStats } from './engine/cache.stats.js';
 import type { CachePlan } from './engine/cache.writer.js';
 import { checkInvalidation } from './tags/tags.checks.js';
 import { invalidateTags } from './tags/tags.invalidate.js';
-import { optionTags, type StoredTagOptions } from './tags/tags.options.js';
-import { readBefore, SKIP, tagsToRecord } from './tags/tags.versions.js';
+import { checkTagOptions, optionTags, type StoredTagOptions } from './tags/tags.options.js';
+import { putTags, SKIP } from './tags/tags.versions.js';
 
 /**
  * The cache for code that is not a decorated method, with the decorators' semantics: inject it
@@ -64,8 +66,10 @@ export class KvsCache {
    * The cached values of `keys`, in their order: one store read for all of them, then ONE call of
    * `loadMissing` with the keys that missed (each once, in the caller's order), whose values are
    * stored. Keys that a `wrap` or another batch is loading in this process are joined, and the
-   * keys this one loads are joined by them. Errors of `loadMissing` reject the call (nothing is
-   * cached); a failing store reads as all misses.
+   * keys this one loads are joined by them. Tagged entries are checked (one more MGET for all of
+   * them); `tags`, `resultTags` and a `ttl` function apply per key. Errors of `loadMissing` reject
+   * the call (nothing is cached) unless every key that failed has a graced entry to answer with;
+   * a failing store reads as all misses.
    */
   wrapMany<T>(
     keys: readonly string[],
@@ -90,9 +94,13 @@ export class KvsCache {
     if (!this.runtime.active) return uncachedMany(keys, loadMissing, where);
     const plan = this.#plan(where, options, WRAP_MANY_KEYS);
     checkFunction(where, 'unless', options?.unless);
-    const load = {
+    const tagged = options && checkTagOptions(where, options as StoredTagOptions, true);
+    const ttl = options?.ttl;
+    const load: BatchLoad = {
       compute: async (missing: string[]) => loadMissing(missing),
       unless: options?.unless,
+      tags: keyTags(where, tagged, (key) => [key]),
+      ttl: typeof ttl === 'function' ? ttl : undefined,
     };
     return this.runtime.batch.cachedMany(plan, keys, load);
   }
@@ -119,8 +127,7 @@ export class KvsCache {
     const ttl = typeof options?.ttl === 'function' ? options.ttl : undefined;
     if (tags === undefined)
       return this.runtime.writer.put(plan, key, value, undefined, undefined, ttl);
-    await readBefore(plan, tags);
-    const ext = await tagsToRecord(plan, tags, value);
+    const ext = await putTags(plan, tags, value);
     return ext !== SKIP && this.runtime.writer.put(plan, key, value, undefined, ext, ttl);
   }
 

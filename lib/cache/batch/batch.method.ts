@@ -5,6 +5,7 @@ import { methodKey } from '../entry/cache.keys.js';
 import type { CacheBatch } from './batch.engine.js';
 import type { BatchLoad } from './batch.loads.js';
 import { batchMessages } from './batch.messages.js';
+import { keyTags } from './batch.tags.js';
 import type { StoredManyOptions } from './batch.options.js';
 
 /** A method decorated with `@CacheableMany`, as the runtime holds it. */
@@ -17,7 +18,8 @@ export interface BatchMethod {
 
 /**
  * One call of a `@CacheableMany` method `findByIds(ids, ...rest)`: each id's key comes from
- * `key(id, ...rest)` (or the default key of `[id, ...rest]`); the method runs once with the ids
+ * `key(id, ...rest)` (or the default key of `[id, ...rest]`), its tags from `tags(id, ...rest)`,
+ * its ttl and result tags from `(value, id, ...rest)`; the method runs once with the ids
  * whose keys missed (the first id of each key, in the caller's order) and the same `rest`.
  * Resolves the values in the ids' order, or with `returns: 'map'` a Map from each id to its value
  * (ids without one, i.e. `undefined`, left out).
@@ -35,7 +37,7 @@ export async function cachedManyCall(
       batchMessages.idsNotAnArray(method.label, describeValue(ids)),
     );
   }
-  const { key, unless, returns } = method.options;
+  const { key, unless, returns, ttlOf } = method.options;
   const keys = ids.map((id: unknown) => methodKey(method.label, key, [id, ...rest]));
   const idOf = new Map<string, unknown>();
   keys.forEach((k, i) => {
@@ -54,6 +56,8 @@ export async function cachedManyCall(
       return missingIds.map((id) => (result as Map<unknown, unknown>).get(id));
     },
     unless: unless && ((value, k) => unless(value, idOf.get(k), ...rest)),
+    tags: keyTags(method.label, method.options, (k) => [idOf.get(k), ...rest]),
+    ttl: ttlOf && ((value, k) => ttlOf(value, idOf.get(k), ...rest)),
   };
   const values = await batch.cachedMany(plan, keys, load);
   if (returns === 'array') return values;

@@ -41,6 +41,7 @@ import type { StoredManyOptions } from '../batch/batch.options.js';
 import type { CallTags } from '../tags/tags.call.js';
 import { invalidateTags } from '../tags/tags.invalidate.js';
 import { callTags, evictTags } from '../tags/tags.options.js';
+import { putTags, SKIP } from '../tags/tags.versions.js';
 import { planGrace } from '../grace/grace.options.js';
 import { CacheEngine } from './cache.engine.js';
 import { CacheSpace, type SpaceContext } from './cache.space.js';
@@ -320,7 +321,10 @@ export class KvsCacheRuntime implements CacheRuntime, OnModuleInit, OnApplicatio
       const ttl = ttlOf && ((result: unknown) => ttlOf(result, ...args));
       const plan = this.planOf(method);
       const key = methodKey(method.label, method.options.key, args);
-      await this.writer.put(plan, key, value, veto, undefined, ttl);
+      const tags = callTags(method.label, method.options, args);
+      const ext = tags === undefined ? undefined : await putTags(plan, tags, value);
+      if (ext === SKIP) await this.writer.evict(plan, [key]);
+      else await this.writer.put(plan, key, value, veto, ext, ttl);
     }
     return value;
   }

@@ -32,7 +32,7 @@ function version(bytes: Buffer | undefined): number {
  * The versions stored under `keys` (one MGET: they share a hash slot); undefined when the store
  * failed. Keys from index `learnFrom` on are tag keys, taught to the plan's local tier.
  */
-async function fetchVersions(
+export async function fetchVersions(
   plan: CachePlan,
   keys: readonly string[],
   learnFrom: number,
@@ -75,7 +75,7 @@ export async function readBefore(plan: CachePlan, tags: CallTags): Promise<void>
 }
 
 /** The tags an entry records; undefined when none; null when they cannot be read (outdated). */
-function tagsOf(bytes: Buffer, namespace: string): EntryTags | undefined | null {
+export function tagsOf(bytes: Buffer, namespace: string): EntryTags | undefined | null {
   try {
     return entryTags(bytes, namespace);
   } catch {
@@ -145,4 +145,17 @@ export async function tagsToRecord(
     versions.push(...read.slice(1));
   }
   return all.length === 0 ? undefined : encodeTags(all, versions);
+}
+
+/**
+ * The tags a written entry records (`KvsCache.set`, `@CachePut`): the current versions of its
+ * tags, read now. SKIP when they cannot be read (or the epoch moved while result tags were read).
+ */
+export async function putTags(
+  plan: CachePlan,
+  tags: CallTags,
+  value: unknown,
+): Promise<Buffer | undefined | typeof SKIP> {
+  await readBefore(plan, tags);
+  return tagsToRecord(plan, tags, value);
 }

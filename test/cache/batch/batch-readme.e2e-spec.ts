@@ -4,8 +4,8 @@
  */
 import 'reflect-metadata';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Injectable } from '@nestjs/common';
-import { Cacheable, CacheableMany, KvsCache } from '../../../lib/index.js';
+import { Injectable, type Provider } from '@nestjs/common';
+import { Cacheable, CacheableMany, CacheEvict, KvsCache } from '../../../lib/index.js';
 import { useRedisServer } from '../../support/backends.js';
 import { boot, closeApps } from '../cache.fixtures.js';
 import type { User } from './batch.fixtures.js';
@@ -53,14 +53,66 @@ class UserService {
 }
 // readme: end
 
+interface Product {
+  id: string;
+  category: string;
+  cents: number;
+  stock: number;
+}
+
+/** Stands in for a database of products. */
+@Injectable()
+class ProductRepository {
+  readonly queries: string[][] = [];
+  readonly rows = new Map<string, Product>([
+    ['p1', { id: 'p1', category: 'books', cents: 1200, stock: 3 }],
+    ['p2', { id: 'p2', category: 'games', cents: 4999, stock: 0 }],
+    ['p3', { id: 'p3', category: 'books', cents: 900, stock: 8 }],
+  ]);
+
+  async findByIds(ids: string[]): Promise<Product[]> {
+    this.queries.push(ids);
+    return ids.map((id) => ({ ...this.rows.get(id)! }));
+  }
+
+  async reprice(category: string, percent: number): Promise<void> {
+    for (const row of this.rows.values()) {
+      if (row.category === category) row.cents = Math.round((row.cents * (100 + percent)) / 100);
+    }
+  }
+}
+
+// readme: batch-tags
+@Injectable()
+class Catalog {
+  constructor(private readonly db: ProductRepository) {}
+
+  @CacheableMany({
+    key: (id: string) => `product:${id}`,
+    tags: (id: string) => [`product:${id}`], // read with the batch's MGET: no extra round trip
+    resultTags: (product: Product) => [`category:${product.category}`],
+    ttl: (product: Product) => (product.stock > 0 ? '10m' : '30s'), // per value
+    grace: '1h', // if the query fails, ids with a graced entry answer with it
+  })
+  async products(ids: string[]): Promise<Product[]> {
+    return this.db.findByIds(ids); // in the ids' order
+  }
+
+  // Drops every cached product of the category, in one batch or not, on every instance.
+  @CacheEvict({ tags: (category: string) => [`category:${category}`] })
+  async reprice(category: string, percent: number): Promise<void> {
+    await this.db.reprice(category, percent);
+  }
+}
+// readme: end
+
+/** An app on the suite's redis-server with `providers`. */
+const start = (providers: Provider[]) =>
+  boot({ backend: 'redis', url: redis.server.url, cache: { timeout: '5s' }, providers });
+
 describe('README: batches', () => {
   it('@CacheableMany loads only the missing ids, with one query', async () => {
-    const { app } = await boot({
-      backend: 'redis',
-      url: redis.server.url,
-      cache: { timeout: '5s' },
-      providers: [UserService, UserRepository],
-    });
+    const { app } = await start([UserService, UserRepository]);
     const service = app.get(UserService);
     const repository = app.get(UserRepository);
     expect(await service.find('2')).toEqual({ id: '2', name: 'Grace' });
@@ -73,12 +125,7 @@ describe('README: batches', () => {
   });
 
   it('KvsCache.wrapMany takes a Map', async () => {
-    const { app } = await boot({
-      backend: 'redis',
-      url: redis.server.url,
-      cache: { timeout: '5s' },
-      providers: [UserRepository],
-    });
+    const { app } = await start([UserRepository]);
     const cache = app.get(KvsCache);
     const db = app.get(UserRepository);
     const skus = ['b-1', 'gone', 'b-2'];
@@ -100,5 +147,22 @@ describe('README: batches', () => {
       1999,
     ]);
     expect(db.queries).toEqual([['b-1', 'gone', 'b-2']]);
+  });
+
+  it('@CacheableMany with tags: an invalidation reloads only the ids it concerns', async () => {
+    const { app, store } = await start([Catalog, ProductRepository]);
+    const catalog = app.get(Catalog);
+    const db = app.get(ProductRepository);
+    await catalog.products(['p1', 'p2', 'p3']);
+    // The store keeps an entry ttl + grace: 30 s + 1 h out of stock, 10 min + 1 h in stock.
+    expect(await store.ttl('cache:product:p2')).toBeLessThanOrEqual(3_630_000);
+    expect(await store.ttl('cache:product:p1')).toBeGreaterThan(3_630_000);
+    await catalog.reprice('books', 10);
+    const prices = (await catalog.products(['p1', 'p2', 'p3'])).map((p) => p.cents);
+    expect(prices).toEqual([1320, 4999, 990]);
+    expect(db.queries).toEqual([
+      ['p1', 'p2', 'p3'],
+      ['p1', 'p3'],
+    ]);
   });
 });

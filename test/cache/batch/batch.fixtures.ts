@@ -1,8 +1,11 @@
 /**
- * Helpers of the batch suites: what the servers ran (INFO commandstats, summed over servers) and
- * a deterministic shuffle of ids, so "the caller's order" is not simply sorted.
+ * Helpers of the batch suites: what the servers ran (INFO commandstats, summed over servers), a
+ * deterministic shuffle of ids, so "the caller's order" is not simply sorted, and an app around
+ * one decorated service.
  */
+import type { Type } from '@nestjs/common';
 import type { RedisServer } from '../../support/redis-servers.js';
+import { boot, type Backend } from '../cache.fixtures.js';
 
 /** Calls per command name (`mget`, `get`, `set`...) the servers ran since their last RESETSTAT. */
 export async function commandCalls(servers: readonly RedisServer[]): Promise<Map<string, number>> {
@@ -33,4 +36,11 @@ export function shuffledIds(n: number): string[] {
 export interface User {
   id: string;
   name: string;
+}
+
+/** An app on `backend` (Redis: the server at `url`) providing `service`; and that service. */
+export async function bootService<T>(backend: Backend, url: string, service: Type<T>) {
+  // A store step that outlives the cache's 150 ms on a loaded machine would skip a write.
+  const booted = await boot({ backend, url, cache: { timeout: '5s' }, providers: [service] });
+  return { ...booted, service: booted.app.get(service) };
 }

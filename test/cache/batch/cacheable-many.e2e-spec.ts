@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
 import { Cacheable, CacheableMany, defaultCacheKey } from '../../../lib/index.js';
 import { useRedisServer } from '../../support/backends.js';
-import { BACKENDS, boot, closeApps } from '../cache.fixtures.js';
-import type { User } from './batch.fixtures.js';
+import { BACKENDS, closeApps } from '../cache.fixtures.js';
+import { bootService, type User } from './batch.fixtures.js';
 
 const redis = useRedisServer();
 afterEach(closeApps);
@@ -63,13 +63,8 @@ class Users {
 
 describe.each(BACKENDS)('@CacheableMany on %s', (backend) => {
   const start = async () => {
-    const booted = await boot({
-      backend,
-      url: redis.server.url,
-      cache: { timeout: '5s' },
-      providers: [Users],
-    });
-    return { ...booted, users: booted.app.get(Users) };
+    const booted = await bootService(backend, redis.server.url, Users);
+    return { ...booted, users: booted.service };
   };
 
   it('runs the method once with only the missing ids, and shares entries with @Cacheable', async () => {

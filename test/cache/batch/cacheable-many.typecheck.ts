@@ -21,6 +21,22 @@ export class BatchTyping {
     return ids.map(() => null);
   }
 
+  @CacheableMany({
+    key: (id: string, tenant: string) => `${tenant}:${id}`,
+    tags: (id: string, tenant: string) => [`tenant:${tenant}`, id],
+    resultTags: (value: string) => [value],
+    ttl: (value: string, id) => (value === id ? '1m' : 60_000),
+  })
+  async tagged(ids: string[], tenant: string): Promise<string[]> {
+    return ids.map((id) => `${tenant}/${id}`);
+  }
+
+  // @ts-expect-error the tags function's id does not fit the method's ids
+  @CacheableMany({ tags: (id: number) => [String(id)] })
+  async wrongTagId(ids: string[]): Promise<string[]> {
+    return ids;
+  }
+
   // @ts-expect-error the key function's id does not fit the method's ids
   @CacheableMany({ key: (id: number) => String(id) })
   async wrongId(ids: string[]): Promise<string[]> {
@@ -48,7 +64,15 @@ export async function wrapManyTyping(cache: KvsCache): Promise<void> {
   );
   // @ts-expect-error a Map loader may leave keys without a value
   const notAllThere: number[] = await cache.wrapMany(['a'], async () => new Map([['a', 1]]));
+  const tagged: string[] = await cache.wrapMany(['a'], async (missing) => missing, {
+    tags: (key) => [key],
+    resultTags: (value, key) => [value.toUpperCase(), key],
+    ttl: (value, key) => (value === key ? '1m' : 5_000),
+    hardTimeout: '2s',
+  });
+  // @ts-expect-error a ttl function returns a duration
+  await cache.wrapMany(['a'], async () => [1], { ttl: () => true });
   // @ts-expect-error wrapMany takes no lock
   await cache.wrapMany(['a'], async () => [1], { lock: true });
-  void [fromArray, fromMap, notAllThere];
+  void [fromArray, fromMap, notAllThere, tagged];
 }
