@@ -154,7 +154,7 @@ export class CacheBatch {
     if (value === UNREADABLE) return false;
     const state = entryState(bytes, this.settings.clock());
     if (state === 'graced') {
-      found.graced.set(key, { bytes, value: () => value });
+      found.graced.set(key, { bytes, value: () => value, from: hit === 'hit' ? 'store' : 'local' });
       return false;
     }
     if (state === 'backoff') {

@@ -42,7 +42,8 @@ export async function awaitPending(
       const storeKey = valueKey(plan, key);
       const bytes = found.graced.get(key)?.bytes ?? flight.graced;
       const decode = () => engine.decodeEntry(bytes!, storeKey);
-      const graced = found.graced.get(key) ?? (bytes && { bytes, value: decode });
+      const graced =
+        found.graced.get(key) ?? (bytes && { bytes, value: decode, from: 'store' as const });
       const got: { outcome?: Outcome } = {};
       const value = await waiter.wait(plan, key, flight, graced, (outcome) => {
         got.outcome = outcome;

@@ -62,7 +62,6 @@ export class CacheEngine {
       if (entry !== undefined && locallyCurrent(local.sync.tier, plan.namespace, entry.bytes)) {
         const value = this.#localValue(entry, local, storeKey);
         if (value !== UNREADABLE) {
-          this.ctx.stats.localHits++;
           const served = this.#served(
             plan,
             key,
@@ -85,7 +84,6 @@ export class CacheEngine {
     if (bytes !== undefined) {
       const value = this.#decode(bytes, storeKey);
       if (value !== UNREADABLE) {
-        this.ctx.stats.storeHits++;
         return this.#served(plan, key, load as Load<unknown>, bytes, value, 'hit') as T;
       }
     }
@@ -144,8 +142,9 @@ export class CacheEngine {
   }
 
   /**
-   * A hit: counted fresh or stale (then refreshed in the background); returns the value. A graced
-   * entry loads as a miss (it answers if the load fails), one in its backoff answers at once.
+   * A hit: counted fresh or stale (then refreshed in the background), and where it came from;
+   * returns the value. A graced entry loads as a miss (it answers if the load fails), one in its
+   * backoff answers at once.
    */
   #served(
     plan: CachePlan,
@@ -156,14 +155,16 @@ export class CacheEngine {
     hit: 'hit' | 'local_hit',
   ): unknown {
     const state = entryState(bytes, this.settings.clock());
+    const from = hit === 'hit' ? 'store' : 'local';
     if (state === 'graced') {
-      const graced = { bytes, value: () => value };
+      const graced: Graced = { bytes, value: () => value, from };
       return this.#loadOnce(plan, key, load, true, graced);
     }
     if (state === 'backoff') {
-      this.#waiter.served(plan);
+      this.#waiter.served(plan, from);
       return value;
     }
+    this.ctx.stats[hit === 'hit' ? 'storeHits' : 'localHits']++;
     if (state === 'stale') {
       this.ctx.stats.stale++;
       cacheLookup('stale', plan.namespace);
@@ -237,7 +238,9 @@ export class CacheEngine {
     const bytes = flight.graced;
     const own =
       graced ??
-      (bytes === undefined ? undefined : { bytes, value: () => unseal(bytes, this.ctx.codec) });
+      (bytes === undefined
+        ? undefined
+        : { bytes, value: () => unseal(bytes, this.ctx.codec), from: 'store' as const });
     return this.#waiter.wait(plan, key, flight, own, (outcome) => outcome.copy());
   }
 

@@ -10,6 +10,8 @@ export interface Graced {
   readonly bytes: Buffer;
   /** A copy of its value for this call. */
   value(): unknown;
+  /** Where it was read (counted in `localHits` or `storeHits` when it answers). */
+  readonly from: 'local' | 'store';
 }
 
 /** A load of one key; with the graced entry its first caller read, for the calls joining it. */
@@ -107,12 +109,12 @@ export class LoadWaiter {
     try {
       result = await (limit === 0 ? flight.promise : race(flight.promise, limit));
     } catch {
-      this.served(plan);
+      this.served(plan, graced.from);
       return graced.value();
     }
     if (result === EXPIRED) {
       stats.timeouts++;
-      this.served(plan);
+      this.served(plan, graced.from);
       return graced.value();
     }
     stats.misses++;
@@ -120,8 +122,12 @@ export class LoadWaiter {
     return take(result);
   }
 
-  /** Counts a call a graced entry answered: after a failed or timed-out load, or in a backoff. */
-  served(plan: CachePlan): void {
+  /**
+   * Counts a call a graced entry answered: after a failed or timed-out load, or in a backoff;
+   * `from`: where the entry was read (the batch counts that itself for entries in their backoff).
+   */
+  served(plan: CachePlan, from?: 'local' | 'store'): void {
+    if (from !== undefined) this.ctx.stats[from === 'local' ? 'localHits' : 'storeHits']++;
     this.ctx.stats.stale++;
     this.ctx.stats.graced++;
     cacheLookup('stale', plan.namespace);

@@ -61,6 +61,7 @@ describe.each(targets)('wrapMany with grace (%s)', (_name, target) => {
     expect(await cache.wrapMany(['a', 'b', 'c'], next.load)).toEqual(['new:a', 'new:b', 'new:c']);
     expect(next.calls).toEqual([['a', 'b', 'c']]);
     expect(cache.stats()).toMatchObject({ hits: 0, stale: 0, misses: 3, graced: 0 });
+    expect(cache.stats()).toMatchObject({ localHits: 0, storeHits: 0 }); // no entry answered
   });
 
   it('answers with the graced values when the load fails, then serves them in the backoff', async () => {
@@ -72,6 +73,7 @@ describe.each(targets)('wrapMany with grace (%s)', (_name, target) => {
       /The load of KvsCache.wrapMany\(\) failed \(Error: db down\); its graced entry answers/,
     );
     expect(cache.stats()).toMatchObject({ stale: 2, graced: 2, misses: 0, loads: 1 });
+    expect(cache.stats()).toMatchObject({ localHits: 0, storeHits: 2 }); // the graced entries
     // The backoff: served at once, the loader not called; a key without an entry still loads.
     clock.advance(9_000);
     const next = loader('new');

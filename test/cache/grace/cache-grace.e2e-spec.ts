@@ -67,6 +67,8 @@ describe.each(targets)('grace and loader timeouts (%s)', (name, target) => {
     const stats = cache.stats();
     expect(stats).toMatchObject({ hits: 0, stale: 2, misses: 2, graced: 2, loads: 3 });
     expect(calls(stats)).toBe(4);
+    // Where the answers came from: the two graced ones, read from the store (not the load's).
+    expect(stats.localHits + stats.storeHits).toBe(stats.hits + stats.stale);
   });
 
   it('without grace, the error reaches the caller', async () => {
