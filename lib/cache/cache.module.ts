@@ -2,7 +2,8 @@ import { Module, type ConfigurableModuleAsyncOptions, type DynamicModule } from 
 import { assertAsyncOptions } from '../shared/async-options.js';
 import { KvsInvalidArgumentError } from '../store/index.js';
 import { KvsCacheConfigurableModule } from './cache.module-definition.js';
-import { resolveCacheSettings, type KvsCacheModuleOptions } from './cache.options.js';
+import type { KvsCacheModuleOptions } from './cache.options.js';
+import { resolveCacheSettings } from './cache.settings.js';
 import { splitCacheSwitch, type KvsCacheSwitch } from './cache.switch.js';
 
 /**

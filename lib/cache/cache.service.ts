@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import {
-  checkEntryOptions,
-  checkFunction,
-  checkKey,
-  KVS_CACHE_METHOD_KEYS as KEYS,
-  type KvsCacheLoadOptions,
-  type KvsCacheReadOptions,
-  type KvsCacheSetOptions,
-  type KvsCacheTarget,
-  type KvsCacheWrapOptions,
+import { checkFunction } from './cache.checks.js';
+import { checkEntryOptions, checkKey } from './cache.method-options.js';
+import { KVS_CACHE_METHOD_KEYS as KEYS } from './cache.option-names.js';
+import type {
+  KvsCacheLoadOptions,
+  KvsCacheReadOptions,
+  KvsCacheSetOptions,
+  KvsCacheTarget,
+  KvsCacheWrapOptions,
 } from './cache.options.js';
 import {
   checkBatchKeys,

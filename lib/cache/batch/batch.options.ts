@@ -3,13 +3,9 @@ import type { Duration } from '../../shared/duration.js';
 import type { OptionNames } from '../../shared/known-keys.js';
 import { KvsInvalidArgumentError } from '../../store/index.js';
 import { checkFunction, reject } from '../cache.checks.js';
-import {
-  checkEntryOptions,
-  checkKey,
-  KVS_CACHE_METHOD_KEYS,
-  type CheckedLoadOptions,
-  type KvsCacheEntryOptions,
-} from '../cache.options.js';
+import { checkEntryOptions, checkKey } from '../cache.method-options.js';
+import { KVS_CACHE_METHOD_KEYS } from '../cache.option-names.js';
+import type { CheckedLoadOptions, KvsCacheEntryOptions } from '../cache.options.js';
 import { LOAD_TIMEOUT_KEYS, type KvsLoadTimeoutOptions } from '../grace/grace.options.js';
 import { checkTagOptions, type StoredTagOptions } from '../tags/tags.options.js';
 import { batchMessages } from './batch.messages.js';

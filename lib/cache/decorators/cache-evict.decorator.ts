@@ -1,4 +1,5 @@
-import { checkCacheEvictOptions, type CacheEvictOptions } from '../cache.options.js';
+import { checkCacheEvictOptions } from '../cache.method-options.js';
+import type { CacheEvictOptions } from '../cache.options.js';
 import { replaceMethod, type CacheMethodDecorator } from './cache-method.decorator.js';
 
 /**

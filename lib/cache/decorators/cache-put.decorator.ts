@@ -1,4 +1,5 @@
-import { checkCachePutOptions, type CachePutOptions } from '../cache.options.js';
+import { checkCachePutOptions } from '../cache.method-options.js';
+import type { CachePutOptions } from '../cache.options.js';
 import { replaceMethod, type CacheMethodDecorator } from './cache-method.decorator.js';
 
 /**

@@ -1,4 +1,5 @@
-import { checkCacheableOptions, type CacheableOptions } from '../cache.options.js';
+import { checkCacheableOptions } from '../cache.method-options.js';
+import type { CacheableOptions } from '../cache.options.js';
 import { replaceMethod, type CacheMethodDecorator } from './cache-method.decorator.js';
 
 /**

@@ -25,15 +25,14 @@ import type { LocalUse } from '../local/local.use.js';
 import { KVS_CACHE_OPTIONS } from '../cache.constants.js';
 import { splitCacheSwitch, type KvsCacheSwitch } from '../cache.switch.js';
 import { cacheMessages } from '../cache.messages.js';
-import {
-  assertStaleTtl,
-  resolveCacheSettings,
-  type CacheSettings,
-  type EvictMethodOptions,
-  type CheckedLoadOptions,
-  type KvsCacheModuleOptions,
-  type StoredMethodOptions,
+import type {
+  CacheSettings,
+  EvictMethodOptions,
+  CheckedLoadOptions,
+  KvsCacheModuleOptions,
+  StoredMethodOptions,
 } from '../cache.options.js';
+import { assertStaleTtl, resolveCacheSettings } from '../cache.settings.js';
 import { checkedKey, evaluateKey, methodKey } from '../entry/cache.keys.js';
 import { CacheBatch } from '../batch/batch.engine.js';
 import { cachedManyCall } from '../batch/batch.method.js';
