@@ -58,34 +58,45 @@ export function tracedLoad<T>(
   );
 }
 
-type Decide = (...args: never[]) => ObservedDecision | Promise<ObservedDecision>;
+/** `RateLimitDecider.decide(keys, policies, onStoreError, cost, mode)`, its types erased. */
+type Decide = (
+  keys: never,
+  policies: never,
+  onStoreError: never,
+  cost: never,
+  mode?: never,
+) => ObservedDecision | Promise<ObservedDecision>;
 
 /**
  * Makes `decider.decide` count each decision in `kvs.ratelimit.decisions` and, when tracing,
  * wrap it in a `kvs.ratelimit.decision` span. `decide(keys, policies, ...)` keeps its result type:
  * synchronous on memory, a promise on Redis. A throw (bad input) is no decision: only the span
- * records it.
+ * records it. The wrapper takes the five parameters as they are (no rest array per call).
  */
 export function observeDecider<D extends { decide: Decide }>(decider: D): D {
   refreshTelemetry(); // a limiter made outside Nest sees an SDK registered before it
   const original = decider.decide;
   const decide = function (
     this: D,
-    ...args: never[]
+    keys: never,
+    policies: never,
+    onStoreError: never,
+    cost: never,
+    mode?: never,
   ): ObservedDecision | Promise<ObservedDecision> {
     const s = telemetry;
     if (s.waiting) recheckTelemetry();
-    // A peek (args[4], the mode) spends nothing: it is no decision.
-    if ((!s.counting && !s.tracing) || (args[4] as unknown) === 'peek') {
-      return original.apply(this, args);
+    // A peek (the mode) spends nothing: it is no decision.
+    if ((!s.counting && !s.tracing) || (mode as unknown) === 'peek') {
+      return original.call(this, keys, policies, onStoreError, cost, mode);
     }
-    const span = s.tracing ? decisionSpan(args[1]) : undefined;
+    const span = s.tracing ? decisionSpan(policies) : undefined;
     let out: ObservedDecision | Promise<ObservedDecision>;
     try {
       out =
         span === undefined
-          ? original.apply(this, args)
-          : inSpan(span, () => original.apply(this, args));
+          ? original.call(this, keys, policies, onStoreError, cost, mode)
+          : inSpan(span, () => original.call(this, keys, policies, onStoreError, cost, mode));
     } catch (err) {
       if (span !== undefined) failed(span, err);
       throw err;
