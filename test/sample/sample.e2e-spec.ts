@@ -63,7 +63,7 @@ describe.each(backends)('the sample on %s', (_name, store) => {
   it('serves a product from the cache after the first read, and evicts it on update', async () => {
     const { app, http } = await bootSample(store());
     const catalog = app.get(ProductsService);
-    const espresso = { id: '1', name: 'Espresso cup', priceCents: 1200 };
+    const espresso = { id: '1', name: 'Espresso cup', category: 'cups', priceCents: 1200 };
     await http().get('/products/1').expect(200, espresso);
     await http().get('/products/1').expect(200, espresso);
     expect(catalog.reads).toBe(1); // the second read never reached the slow catalog
@@ -84,7 +84,14 @@ describe.each(backends)('the sample on %s', (_name, store) => {
     await http().put('/products/1').send({ priceCents: -5 }).expect(400);
     await http().get('/products/404').expect(404);
     await http().get('/products/404').expect(404);
-    expect(catalog.reads).toBe(4); // errors are not cached
+    expect(catalog.reads).toBe(3); // "no such product" is cached too (for 5 s)
+
+    // A batch shares the entries: one catalog read, for the ids not cached.
+    const kettle = { id: '2', name: 'Pour-over kettle', category: 'brewing', priceCents: 4900 };
+    await http()
+      .get('/products?ids=404,1,2')
+      .expect(200, [null, { ...espresso, priceCents: 990 }, kettle]);
+    expect(catalog.queries.slice(3)).toEqual([['2']]);
   });
 
   it('lets 5 requests through in 10 s, with RateLimit headers, then answers 429', async () => {

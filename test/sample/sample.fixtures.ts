@@ -5,7 +5,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import type { KvsModuleOptions } from '../../lib/index.js';
+import { KVS_CACHE_OPTIONS } from '../../lib/cache/cache.constants.js';
+import type { KvsCacheModuleOptions, KvsModuleOptions } from '../../lib/index.js';
 import { AppModule } from '../../sample/app.module.js';
 import type { SampleConfig } from '../../sample/sample.config.js';
 
@@ -25,13 +26,28 @@ export function sampleConfig(store: KvsModuleOptions): SampleConfig {
   };
 }
 
+/** What a test may change in the sample it boots. */
+export interface SampleOverrides {
+  /** The catalog's delay per read (default 20 ms). */
+  catalogDelayMs?: number;
+  /** The cache's wall clock (stale, grace and backoff times), instead of Date.now. */
+  clock?: () => number;
+}
+
 const open: INestApplication[] = [];
 
 /** Boots one instance of the sample on `store`. Close it (and all others) with `closeSamples()`. */
-export async function bootSample(store: KvsModuleOptions) {
-  const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot(sampleConfig(store))],
-  }).compile();
+export async function bootSample(store: KvsModuleOptions, overrides: SampleOverrides = {}) {
+  const { clock, ...config } = overrides;
+  let builder = Test.createTestingModule({
+    imports: [AppModule.forRoot({ ...sampleConfig(store), ...config })],
+  });
+  if (clock !== undefined) {
+    // AppModule's cache options (KvsCacheModule.forRoot({ ttl: 60_000 })), with the clock.
+    const options: KvsCacheModuleOptions = { ttl: 60_000, clock };
+    builder = builder.overrideProvider(KVS_CACHE_OPTIONS).useValue(options);
+  }
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
   open.push(app);
   await app.init();

@@ -81,7 +81,12 @@ describe('npm run start:sample', () => {
         expect(output).toMatch(new RegExp(`^ .*curl .*http://localhost:${port}/${route}`, 'm'));
       const res = await fetch(`http://127.0.0.1:${port}/products/1`);
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ id: '1', name: 'Espresso cup', priceCents: 1200 });
+      expect(await res.json()).toEqual({
+        id: '1',
+        name: 'Espresso cup',
+        category: 'cups',
+        priceCents: 1200,
+      });
     } finally {
       await stop(sample, port);
     }
