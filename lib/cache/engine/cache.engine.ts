@@ -11,7 +11,7 @@ import type { CachePlan, CacheWriter, EngineSettings, Load } from './cache.write
 import type { LocalEntry } from '../local/local.tier.js';
 import { localTtl, type LocalUse } from '../local/local.use.js';
 import type { CallTags } from '../tags/tags.call.js';
-import { readBefore, readWithTags } from '../tags/tags.read.js';
+import { keysWithTags, readBefore, takeVersions } from '../tags/tags.read.js';
 import { locallyCurrent, SKIP, tagsCurrent, tagsToRecord } from '../tags/tags.versions.js';
 
 /** What a load produced: the value for the call that ran it, and copies for calls that joined. */
@@ -181,9 +181,13 @@ export class CacheEngine {
   async #read(plan: CachePlan, storeKey: string, tags?: CallTags): Promise<Buffer | undefined> {
     const { space, local } = plan;
     if (local === undefined || !local.readiness.ready) {
-      const bytes = await (tags === undefined
-        ? space.get(storeKey, plan.timeout)
-        : readWithTags(plan, storeKey, tags));
+      const bytes =
+        tags === undefined
+          ? await space.get(storeKey, plan.timeout)
+          : takeVersions(
+              tags,
+              await space.getAll(keysWithTags(plan, storeKey, tags), plan.timeout),
+            );
       if (bytes === undefined) return undefined;
       const fresh = current(plan, bytes, tags);
       return fresh === true || (fresh !== false && (await fresh)) ? bytes : undefined;

@@ -96,21 +96,21 @@ export function readBefore(plan: CachePlan, tags: CallTags): Promise<void> {
 }
 
 /**
- * The store's bytes of `storeKey`, read with the versions {@link readBefore} reads, in one
- * command (one MGET; on a Cluster one per slot, sent together). Rejects like `space.get` when
- * the store fails; the versions are then not read.
+ * The keys that read `storeKey` with the versions {@link readBefore} reads, in one command (one
+ * MGET; on a Cluster one per slot, sent together); {@link takeVersions} takes the answer.
  */
-export function readWithTags(
-  plan: CachePlan,
-  storeKey: string,
-  tags: CallTags,
-): Promise<Buffer | undefined> {
+export function keysWithTags(plan: CachePlan, storeKey: string, tags: CallTags): string[] {
   tags.read = true;
-  const keys = beforeKeys(plan.namespace, tags, [storeKey]);
-  return plan.space.getAll(keys, plan.timeout).then((found) => {
-    const read = [NaN]; // the entry's place: versions from index 1 on
-    for (let i = 1; i < found.length; i++) read.push(version(found[i]));
-    remember(tags, read, 1);
-    return found[0];
-  });
+  return beforeKeys(plan.namespace, tags, [storeKey]);
+}
+
+/** Records in `tags.before` the versions of an answer to {@link keysWithTags}; returns the entry. */
+export function takeVersions(
+  tags: CallTags,
+  found: readonly (Buffer | undefined)[],
+): Buffer | undefined {
+  const read = [NaN]; // the entry's place: versions from index 1 on
+  for (let i = 1; i < found.length; i++) read.push(version(found[i]));
+  remember(tags, read, 1);
+  return found[0];
 }
