@@ -76,21 +76,22 @@ export function matchTags(
   namespace: string,
 ): boolean | UnknownTags {
   if (ext[1] !== FORMAT || ext.length < 4) return false;
-  const count = ext.readUInt16BE(2);
+  const count = uint16(ext, 2);
   const listed = known instanceof ListedVersions ? known : undefined;
   let unknown: UnknownTags | undefined;
   let at = 4;
   for (let i = 0; i < count; i++) {
     if (at + 2 > ext.length) return false;
-    const end = at + 2 + ext.readUInt16BE(at);
+    const start = at + 2;
+    const end = start + uint16(ext, at);
     if (end + 8 > ext.length) return false;
     const recorded = ext.readDoubleBE(end);
     // Mostly the entry's tags are the call's, in its order: compare the bytes, decode nothing.
     const mine = listed?.tags[i];
-    if (mine !== undefined && isAscii(ext, at + 2, mine)) {
+    if (mine !== undefined && isAscii(ext, start, end, mine)) {
       if (listed!.at(i) !== recorded) return false;
     } else {
-      const tag = ext.toString('utf8', at + 2, end);
+      const tag = ext.toString('utf8', start, end);
       const seen = known?.get(tag);
       if (seen === undefined) {
         unknown ??= { keys: [], versions: [] };
@@ -103,9 +104,12 @@ export function matchTags(
   return unknown ?? true;
 }
 
-/** Whether the bytes of `ext` from `start` on are `tag`, an ASCII string (else false). */
-function isAscii(ext: Buffer, start: number, tag: string): boolean {
-  if (ext.readUInt16BE(start - 2) !== tag.length) return false;
+/** The big-endian uint16 at `at` (read by hand: Buffer's readUInt16BE checks more, and costs). */
+const uint16 = (bytes: Buffer, at: number): number => (bytes[at]! << 8) | bytes[at + 1]!;
+
+/** Whether `ext` from `start` to `end` holds `tag`, an ASCII string (else false). */
+function isAscii(ext: Buffer, start: number, end: number, tag: string): boolean {
+  if (end - start !== tag.length) return false;
   for (let j = 0; j < tag.length; j++) {
     const c = tag.charCodeAt(j);
     if (c >= 0x80 || ext[start + j] !== c) return false;

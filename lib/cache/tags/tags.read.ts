@@ -16,7 +16,12 @@ const NONE = Buffer.alloc(0);
 /** A stored version: a positive integer (absent: 0); NaN when the bytes are not one. */
 function version(bytes: Buffer | undefined): number {
   if (bytes === undefined) return 0;
-  const n = Number(bytes.toString('latin1'));
+  let n = bytes.length > 0 && bytes.length <= 15 ? 0 : NaN; // 15 digits: exact in a double
+  for (let i = 0; i < bytes.length && !Number.isNaN(n); i++) {
+    const digit = bytes[i]! - 0x30;
+    n = digit >= 0 && digit <= 9 ? n * 10 + digit : NaN;
+  }
+  if (Number.isNaN(n)) n = Number(bytes.toString('latin1')); // not plain digits: as Number() reads them
   return Number.isSafeInteger(n) && n > 0 ? n : NaN;
 }
 
