@@ -14,7 +14,7 @@ import { epochKey, tagKey } from './tags.keys.js';
 const NONE = Buffer.alloc(0);
 
 /** A stored version: a positive integer (absent: 0); NaN when the bytes are not one. */
-function version(bytes: Buffer | undefined): number {
+export function version(bytes: Buffer | undefined): number {
   if (bytes === undefined) return 0;
   let n = bytes.length > 0 && bytes.length <= 15 ? 0 : NaN; // 15 digits: exact in a double
   for (let i = 0; i < bytes.length && !Number.isNaN(n); i++) {
