@@ -32,10 +32,13 @@ const OPS = ['memory', 'redis'] as const;
 const UNTAGGED = 'wrap, no tags';
 const TAGGED = 'wrap, 2 tags (known)';
 const RESULT = 'wrap, 1 result tag';
-/** A tagged hit does a second store read (memory) or a second command in the round trip (Redis). */
+/**
+ * A tagged hit reads its entry and the tags' versions with one getMany (one MGET on Redis), then
+ * walks the entry's tag bytes: on memory the cost is mostly the store's two more lookups.
+ */
 const TARGETS: Target[] = [
-  { op: 'memory', contender: TAGGED, peer: UNTAGGED, min: 0.4 },
-  { op: 'redis', contender: TAGGED, peer: UNTAGGED, min: 0.5 },
+  { op: 'memory', contender: TAGGED, peer: UNTAGGED, min: 0.7 },
+  { op: 'redis', contender: TAGGED, peer: UNTAGGED, min: 0.6 },
 ];
 
 async function app(store: KvsModuleOptions): Promise<INestApplicationContext> {

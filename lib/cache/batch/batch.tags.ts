@@ -6,7 +6,8 @@ import { encodeTags, type EntryTags } from '../tags/tags.ext.js';
 import { epochKey, tagKey } from '../tags/tags.keys.js';
 import { MAX_TAGS, tagMessages } from '../tags/tags.messages.js';
 import { callTags, type StoredTagOptions } from '../tags/tags.options.js';
-import { fetchVersions, SKIP, tagsOf } from '../tags/tags.versions.js';
+import { fetchVersions } from '../tags/tags.read.js';
+import { SKIP, tagsOf } from '../tags/tags.versions.js';
 
 /**
  * Tag versions for many entries at once: the checks and the reads of a batch go through one MGET

@@ -11,13 +11,8 @@ import type { CachePlan, CacheWriter, EngineSettings, Load } from './cache.write
 import type { LocalEntry } from '../local/local.tier.js';
 import { localTtl, type LocalUse } from '../local/local.use.js';
 import type { CallTags } from '../tags/tags.call.js';
-import {
-  locallyCurrent,
-  readBefore,
-  SKIP,
-  tagsCurrent,
-  tagsToRecord,
-} from '../tags/tags.versions.js';
+import { keysWithTags, readBefore, takeVersions } from '../tags/tags.read.js';
+import { locallyCurrent, SKIP, tagsCurrent, tagsToRecord } from '../tags/tags.versions.js';
 
 /** What a load produced: the value for the call that ran it, and copies for calls that joined. */
 export interface Outcome {
@@ -180,18 +175,24 @@ export class CacheEngine {
    * The store's bytes of `storeKey`, unless its tags are outdated. With the local tier, also its
    * remaining TTL (one round trip: both commands leave together), and a live entry goes into the
    * tier, unless an invalidation of the key arrived while the read was under way. With `tags`,
-   * their versions are read in the same round trip, for the check and for the load.
+   * their versions are read in the same round trip (without the tier, in the same command), for
+   * the check and for the load.
    */
   async #read(plan: CachePlan, storeKey: string, tags?: CallTags): Promise<Buffer | undefined> {
     const { space, local } = plan;
-    const before = tags === undefined ? undefined : readBefore(plan, tags);
     if (local === undefined || !local.readiness.ready) {
-      const bytes = await space.get(storeKey, plan.timeout);
-      if (before !== undefined) await before;
+      const bytes =
+        tags === undefined
+          ? await space.get(storeKey, plan.timeout)
+          : takeVersions(
+              tags,
+              await space.getAll(keysWithTags(plan, storeKey, tags), plan.timeout),
+            );
       if (bytes === undefined) return undefined;
       const fresh = current(plan, bytes, tags);
       return fresh === true || (fresh !== false && (await fresh)) ? bytes : undefined;
     }
+    const before = tags === undefined ? undefined : readBefore(plan, tags);
     const { tier } = local.sync;
     const token = tier.begin();
     const sentAt = performance.now();

@@ -75,6 +75,12 @@ export class CacheSpace {
     return this.#bounded ? this.ctx.deadlines.within(pending, timeout, stepTimeout) : pending;
   }
 
+  /** The stored bytes of `keys` in one round trip (one MGET per slot on a Cluster); rejects like {@link get}. */
+  getAll(keys: readonly string[], timeout: number): Promise<(Buffer | undefined)[]> {
+    const pending = this.store.getMany(keys);
+    return this.#bounded ? this.ctx.deadlines.within(pending, timeout, stepTimeout) : pending;
+  }
+
   /**
    * The stored bytes of `key` and their remaining TTL (ms; Infinity: no expiry; undefined: gone
    * meanwhile), sent together so they cost one round trip; rejects like {@link get}.

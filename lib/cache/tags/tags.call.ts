@@ -1,7 +1,46 @@
+/** Versions by tag: a Map (a batch's), or the {@link ListedVersions} of one call. */
+export interface TagVersions {
+  /** The version of `tag`; undefined when it was not read. */
+  get(tag: string): number | undefined;
+  /** Whether the version of `tag` was read. */
+  has(tag: string): boolean;
+}
+
+/**
+ * The versions one call read, by position: `values[offset + i]` is the version of `tags[i]`.
+ * A call has a few tags (at most 64), so a scan beats building a Map on every call.
+ */
+export class ListedVersions implements TagVersions {
+  constructor(
+    /** The tags, without duplicates. */
+    readonly tags: readonly string[],
+    /** Their versions, from `offset` on. */
+    readonly values: readonly number[],
+    /** Where the versions of `tags` start in `values`. */
+    readonly offset: number,
+  ) {}
+
+  /** The version of `tag`. */
+  get(tag: string): number | undefined {
+    const i = this.tags.indexOf(tag);
+    return i < 0 ? undefined : this.values[this.offset + i];
+  }
+
+  /** The version of `tags[i]`. */
+  at(i: number): number | undefined {
+    return this.values[this.offset + i];
+  }
+
+  /** Whether `tag` is one of the call's. */
+  has(tag: string): boolean {
+    return this.tags.includes(tag);
+  }
+}
+
 /** Tag versions as read from the store before a load. */
 export interface TagSnapshot {
   /** By tag, its version: 0 when it was never invalidated, NaN when the stored value is not one. */
-  readonly versions: ReadonlyMap<string, number>;
+  readonly versions: TagVersions;
   /** The namespace's epoch (read only when the call has result tags). */
   readonly epoch: number | undefined;
 }

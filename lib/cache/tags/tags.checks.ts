@@ -12,6 +12,9 @@ import { MAX_TAG_LENGTH, MAX_TAGS, tagMessages } from './tags.messages.js';
 const isTag = (tag: unknown): tag is string =>
   typeof tag === 'string' && tag.length > 0 && tag.length <= MAX_TAG_LENGTH;
 
+/** Up to this many tags, duplicates are found by a scan: cheaper than a Set on every call. */
+const SCAN_UP_TO = 16;
+
 /**
  * `list` as checked tags (a new array without duplicates); `undefined` when it is not an array.
  * `limit`: the most tags allowed (an entry's; none for an invalidation).
@@ -22,13 +25,31 @@ export function checkedTags(
   limit = MAX_TAGS,
 ): readonly string[] | undefined {
   if (!Array.isArray(list)) return undefined;
+  const tags = list.length <= SCAN_UP_TO ? scanned(where, list) : [...hashed(where, list)];
+  if (tags.length > limit)
+    throw new KvsInvalidArgumentError(tagMessages.tooMany(where, tags.length));
+  return tags;
+}
+
+/** The checked tags of a short list, in order, without duplicates. */
+function scanned(where: string, list: readonly unknown[]): string[] {
+  const tags: string[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const tag: unknown = list[i];
+    if (!isTag(tag)) throw new KvsInvalidArgumentError(tagMessages.badTag(where, i, tag));
+    if (!tags.includes(tag)) tags.push(tag);
+  }
+  return tags;
+}
+
+/** The checked tags of a long list, in order, without duplicates. */
+function hashed(where: string, list: readonly unknown[]): Set<string> {
   const tags = new Set<string>();
   list.forEach((tag: unknown, index) => {
     if (!isTag(tag)) throw new KvsInvalidArgumentError(tagMessages.badTag(where, index, tag));
     tags.add(tag);
   });
-  if (tags.size > limit) throw new KvsInvalidArgumentError(tagMessages.tooMany(where, tags.size));
-  return [...tags];
+  return tags;
 }
 
 /**

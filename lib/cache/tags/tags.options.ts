@@ -73,18 +73,36 @@ export function callTags(
   const { tags, resultTags } = options;
   if (tags === undefined && resultTags === undefined) return undefined;
   const fixed = typeof tags === 'function' ? checkTagResult(label, 'tags', tags(...args)) : tags;
+  return made(label, fixed, resultTags, args);
+}
+
+function made(
+  label: string,
+  fixed: readonly string[] | undefined,
+  resultTags: StoredTagOptions['resultTags'],
+  args: readonly unknown[],
+): CallTags {
   const fromResult =
     resultTags &&
     ((value: unknown) => checkTagResult(label, 'resultTags', resultTags(value, ...args)));
   return new CallTags(fixed ?? [], fromResult);
 }
 
-/** The tags of a `KvsCache` call (`wrap`, `set`) from its options, checked; undefined: none. */
+/**
+ * The tags of a `KvsCache` call (`wrap`, `set`) from its options, checked; undefined: none. On
+ * the hit path of every such call: checks the options as `checkTagOptions` does, copies nothing
+ * more than the tags.
+ */
 export function optionTags(
   where: string,
   options: StoredTagOptions | undefined,
 ): CallTags | undefined {
-  return options && callTags(where, checkTagOptions(where, options, false), []);
+  if (options === undefined) return undefined;
+  const { tags, resultTags } = options;
+  const fixed = checkTagsOption(where, 'tags', tags, false);
+  checkFunction(where, 'resultTags', resultTags);
+  if (fixed === undefined && resultTags === undefined) return undefined;
+  return made(where, typeof fixed === 'function' ? undefined : fixed, resultTags, []);
 }
 
 /** The tags `@CacheEvict` invalidates for `args`; undefined when it has none. */

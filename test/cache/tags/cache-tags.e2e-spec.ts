@@ -76,6 +76,25 @@ describe.each(BACKENDS)('tags on %s', (backend) => {
     expect(cache.stats().tagInvalidations).toBe(1);
   });
 
+  it("a hit checks the entry's own tags: another order, non-ASCII tags, tags the call lacks", async () => {
+    const { cache } = await start();
+    let loads = 0;
+    const load = (key: string, tags: string[]) => cache.wrap(key, () => ++loads, { tags });
+    expect(await load('order', ['b', 'a'])).toBe(1);
+    expect(await load('order', ['a', 'b'])).toBe(1);
+    expect(await load('accents', ['équipe:1', 'ünï:2'])).toBe(2);
+    expect(await load('accents', ['équipe:1', 'ünï:2'])).toBe(2);
+    expect(await load('other', ['x:1', 'shared'])).toBe(3);
+    expect(await load('other', ['x:2', 'shared'])).toBe(3); // x:1 is read after the entry
+    await cache.invalidateTags(['a', 'ünï:2', 'x:2']);
+    expect(await load('order', ['b', 'a'])).toBe(4);
+    expect(await load('accents', ['équipe:1', 'ünï:2'])).toBe(5);
+    expect(await load('other', ['x:2', 'shared'])).toBe(3); // x:2 is not a tag of that entry
+    await cache.invalidateTags('x:1');
+    expect(await load('other', ['x:2', 'shared'])).toBe(6);
+    expect(await load('other', ['x:2', 'shared'])).toBe(6);
+  });
+
   it('checks the tags of an entry read without them (get, lookup, set with tags)', async () => {
     const { cache } = await start();
     expect(await cache.set('profile:1', { name: 'ann' }, { tags: ['user:1'] })).toBe(true);
