@@ -43,7 +43,22 @@ export function assertKeys(keys: unknown): asserts keys is readonly string[] {
       `Invalid keys: expected an array of strings, got ${describeValue(keys)}.`,
     );
   }
-  for (let i = 0; i < keys.length; i++) assertKey(keys[i], `keys[${i}]`);
+  for (let i = 0; i < keys.length; i++) {
+    const key: unknown = keys[i];
+    // The common case without building the argument's name: a short, well-formed string.
+    if (isShortKey(key)) continue;
+    assertKey(key, `keys[${i}]`);
+  }
+}
+
+/** True for a key that passes {@link assertKey} without counting its bytes. */
+function isShortKey(key: unknown): boolean {
+  return (
+    typeof key === 'string' &&
+    key.length > 0 &&
+    key.length * 3 <= MAX_KEY_BYTES &&
+    (key as WellFormedCheck).isWellFormed()
+  );
 }
 
 /** Checks a prefix: a well-formed string, possibly empty; `undefined` means ''. */
