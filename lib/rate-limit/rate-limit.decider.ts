@@ -12,6 +12,7 @@ import {
 import { degradedDecision, toDecision, withStoreTimeout } from './rate-limit.decision.js';
 import { DenyCache } from './rate-limit.deny-cache.js';
 import { LocalFallback } from './rate-limit.fallback.js';
+import { rateLimitDecision } from '../telemetry/telemetry.hooks.js';
 import type { RateLimitDecision, RateLimitStoreErrorPolicy } from './rate-limit.interfaces.js';
 import { assertSharedTag, baseKey, blockKeyOf, counterKey } from './rate-limit.keys.js';
 import type { ResolvedRateLimitOptions } from './rate-limit.options.js';
@@ -97,32 +98,36 @@ export class RateLimitDecider {
     const requests = this.requests(keys, policies, cost);
     const backend = this.start();
     const onError = onStoreError ?? this.options.onStoreError;
+    const count = mode === 'spend'; // a peek spends nothing: it is no decision
     if (!backend.remote) {
       try {
-        return toDecision(policies, backend.decide(requests, mode) as BackendDecision);
+        return counted(
+          toDecision(policies, backend.decide(requests, mode) as BackendDecision),
+          count,
+        );
       } catch (err) {
-        return this.#degraded(policies, requests, err, onError);
+        return counted(this.#degraded(policies, requests, err, onError), count);
       }
     }
     const fallback = onError === 'local' ? this.fallback() : undefined;
     if (fallback?.down === true) {
       fallback.recheck(() => this.remote(backend.decide(requests, 'peek')));
-      return this.#local(requests, fallback);
+      return counted(this.#local(requests, fallback), count);
     }
-    const cache = mode === 'spend' ? this.#denyCache() : undefined;
+    const cache = count ? this.#denyCache() : undefined;
     const signature = cache?.signature(requests);
     if (cache !== undefined && signature !== undefined) {
       const known = cache.lookup(requests, signature);
-      if (known !== undefined) return known;
+      if (known !== undefined) return counted(known, count);
     }
     const sentAt = realClock();
     return this.remote(backend.decide(requests, mode)).then(
       (outcome) => {
         const decision = toDecision(policies, outcome);
         if (signature !== undefined) cache!.remember(requests, signature, decision, sentAt);
-        return decision;
+        return counted(decision, count);
       },
-      (err: unknown) => this.#degraded(policies, requests, err, onError),
+      (err: unknown) => counted(this.#degraded(policies, requests, err, onError), count),
     );
   }
 
@@ -199,4 +204,13 @@ export class RateLimitDecider {
     const { clock, maxKeys } = this.options;
     return backendFor(this.#store(), { clock, maxKeys });
   }
+}
+
+/**
+ * A decision, counted in `kvs.ratelimit.decisions` when `count` (here, where it is made: counting
+ * in a wrapper would add a promise step to every decision on Redis).
+ */
+function counted(decision: RateLimitDecision, count: boolean): RateLimitDecision {
+  if (count) rateLimitDecision(decision);
+  return decision;
 }

@@ -74,8 +74,9 @@ export function decisionOutcome(d: ObservedDecision): 'allowed' | 'refused' | 'e
   return d.allowed ? 'allowed' : 'refused';
 }
 
-/** Counts one rate-limit decision under its binding policy. */
+/** Counts one rate-limit decision under its binding policy (when metrics are on). */
 export function rateLimitDecision(d: ObservedDecision): void {
+  if (!telemetry.counting) return;
   const { policies } = telemetry;
   let cells = policies.get(d.policy);
   if (cells === undefined) {

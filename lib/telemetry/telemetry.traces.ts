@@ -1,10 +1,5 @@
 import { SPAN_STATUS_ERROR, type OtelSpan } from './otel.types.js';
-import {
-  decisionOutcome,
-  rateLimitDecision,
-  cacheLoad,
-  type ObservedDecision,
-} from './telemetry.hooks.js';
+import { decisionOutcome, cacheLoad, type ObservedDecision } from './telemetry.hooks.js';
 import { recheckTelemetry, refreshTelemetry, telemetry } from './telemetry.state.js';
 
 /**
@@ -68,8 +63,8 @@ type Decide = (
 ) => ObservedDecision | Promise<ObservedDecision>;
 
 /**
- * Makes `decider.decide` count each decision in `kvs.ratelimit.decisions` and, when tracing,
- * wrap it in a `kvs.ratelimit.decision` span. `decide(keys, policies, ...)` keeps its result type:
+ * Makes `decider.decide`, when tracing, run in a `kvs.ratelimit.decision` span (the decider
+ * counts each decision in `kvs.ratelimit.decisions` itself). `decide(keys, policies, ...)` keeps its result type:
  * synchronous on memory, a promise on Redis. A throw (bad input) is no decision: only the span
  * records it. The wrapper takes the five parameters as they are (no rest array per call).
  */
@@ -86,8 +81,8 @@ export function observeDecider<D extends { decide: Decide }>(decider: D): D {
   ): ObservedDecision | Promise<ObservedDecision> {
     const s = telemetry;
     if (s.waiting) recheckTelemetry();
-    // A peek (the mode) spends nothing: it is no decision.
-    if ((!s.counting && !s.tracing) || (mode as unknown) === 'peek') {
+    // A peek (the mode) spends nothing: it is no decision. The decider counts decisions itself.
+    if (!s.tracing || (mode as unknown) === 'peek') {
       return original.call(this, keys, policies, onStoreError, cost, mode);
     }
     const span = s.tracing ? decisionSpan(policies) : undefined;
@@ -132,7 +127,6 @@ function decisionSpan(policies: unknown): OtelSpan | undefined {
 }
 
 function decided(d: ObservedDecision, span: OtelSpan | undefined): ObservedDecision {
-  if (telemetry.counting) rateLimitDecision(d);
   if (span !== undefined) {
     span.setAttribute('kvs.ratelimit.outcome', decisionOutcome(d));
     span.setAttribute('kvs.ratelimit.policy', d.policy);
