@@ -53,6 +53,7 @@ export class BatchLoads {
       const storeKey = valueKey(plan, key);
       const loading = all.then((outcomes) => outcomes[i]!);
       flight.promise = this.waiter.guard(plan, storeKey, flight, loading);
+      plan.space.supersede(storeKey);
       flights.set(storeKey, flight);
       found.pending.set(key, { flight, own: true });
       const leave = (): void => {

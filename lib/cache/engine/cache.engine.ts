@@ -263,6 +263,7 @@ export class CacheEngine {
     if (running !== undefined) {
       return this.#join(running as GraceFlight<Outcome>, plan, key, graced);
     }
+    plan.space.supersede(storeKey);
     const flight: GraceFlight<Outcome> = {
       promise: undefined as never,
       cancelled: false,

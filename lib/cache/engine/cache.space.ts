@@ -54,6 +54,20 @@ export class CacheSpace {
   readonly refreshing = new Map<string, Flight<void>>();
   /** Writes in progress in this process, by store key (only a lone write fills the local tier). */
   readonly writing = new Map<string, number>();
+  /**
+   * Loads past their `hardTimeout`, still running, by store key: they take no new callers, and a
+   * newer load or a write or eviction of the key stops them from writing their (older) result.
+   */
+  readonly overdue = new Map<string, Flight<unknown>>();
+
+  /** A new load of `storeKey` starts: an overdue one's result, older, must not be written. */
+  supersede(storeKey: string): void {
+    if (this.overdue.size === 0) return;
+    const old = this.overdue.get(storeKey);
+    if (old === undefined) return;
+    old.cancelled = true;
+    this.overdue.delete(storeKey);
+  }
   /** The store's local tier and its channel, when the cache uses one for this store. */
   local: LocalSync | undefined;
   /** An in-process memory store answers synchronously: it cannot be slow or unreachable. */

@@ -162,7 +162,8 @@ export class CacheWriter {
 
 /** Stops loads of `storeKey` (or of every key under it) from writing their result back. */
 function cancel(space: CacheSpace, storeKey: string, prefix: boolean): void {
-  for (const map of [space.flights, space.refreshing] as Map<string, { cancelled: boolean }>[]) {
+  const maps = [space.flights, space.refreshing, space.overdue];
+  for (const map of maps as Map<string, { cancelled: boolean }>[]) {
     if (!prefix) {
       const flight = map.get(storeKey);
       if (flight !== undefined) flight.cancelled = true;

@@ -69,8 +69,15 @@ export class LoadWaiter {
     race(flight.promise, hardTimeout).then(
       (result) => {
         if (result !== EXPIRED) return;
-        const { flights } = plan.space;
-        if (flights.get(storeKey) === flight) flights.delete(storeKey);
+        const { flights, overdue } = plan.space;
+        if (flights.get(storeKey) === flight) {
+          flights.delete(storeKey);
+          overdue.set(storeKey, flight);
+          const done = (): void => {
+            if (overdue.get(storeKey) === flight) overdue.delete(storeKey);
+          };
+          flight.promise.then(done, done);
+        }
         if (flight.graced === undefined) return;
         this.ctx.log.warn(`grace:${plan.label}`, () =>
           graceMessages.timedOutGrace(plan.label, hardTimeout, plan.grace.backoff),

@@ -46,7 +46,8 @@ export async function invalidateTags(
 /** Stops the loads of `namespace` in this process whose entry may carry one of `tags`. */
 function cancelTagged(space: CacheSpace, namespace: string, tags: ReadonlySet<string>): void {
   const prefix = `${namespace}:`;
-  for (const map of [space.flights, space.refreshing] as Map<string, Flight<unknown>>[]) {
+  const maps: Map<string, Flight<unknown>>[] = [space.flights, space.refreshing, space.overdue];
+  for (const map of maps) {
     for (const [key, flight] of map) {
       if (flight.tags !== undefined && key.startsWith(prefix) && flight.tags.concerns(tags)) {
         flight.cancelled = true;

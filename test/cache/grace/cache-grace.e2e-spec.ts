@@ -136,12 +136,22 @@ describe.each(targets)('grace and loader timeouts (%s)', (name, target) => {
     const { quotes, cache } = await primed({ hardTimeout: 50 });
     await cache.delete('quote');
     const gate = deferred<number>();
-    quotes.load = () => gate.promise;
+    const landed = deferred();
+    quotes.load = async () => {
+      const value = await gate.promise;
+      landed.resolve();
+      return value;
+    };
     await rejected(() => quotes.quote());
     quotes.load = async () => 3;
     expect(await quotes.quote()).toBe(3);
     expect(quotes.calls).toBe(3);
+    // The overdue load lands after the newer one was stored: its older result is not written.
     gate.resolve(2);
+    await landed.promise;
+    await new Promise<void>((resolve) => setImmediate(resolve)); // its write would be sent by now
+    expect(await quotes.quote()).toBe(3);
+    expect(cache.stats().writes).toBe(2); // the primed entry and the newer load's
   });
 
   it('hardTimeout with a graced entry answers with it, and every caller backs off', async () => {
