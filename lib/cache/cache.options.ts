@@ -22,6 +22,7 @@ import type {
   KvsLoadTimeoutOptions,
 } from './grace/grace.options.js';
 import type { TtlFunction } from './grace/grace.ttl.js';
+import type { KeyOption } from './entry/cache.keys.js';
 
 /**
  * Every option of the cache, as types (their checks: cache.settings.ts for the module's,
@@ -206,8 +207,6 @@ export interface CacheEvictOptions<A extends unknown[] = never[]> extends EvictT
   timeout?: Duration;
 }
 
-/** A key option as the runtime sees it, with the method's argument types erased. */
-export type KeyOption<K> = K | ((...args: unknown[]) => K);
 type Predicate = (...args: unknown[]) => boolean;
 
 /** Per-method or per-call overrides as checked: every duration in milliseconds. */

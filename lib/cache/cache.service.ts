@@ -18,7 +18,7 @@ import type { BatchLoad } from './batch/batch.loads.js';
 import { uncachedMany } from './batch/batch.result.js';
 import { keyTags } from './batch/batch.tags.js';
 import { KvsCacheRuntime } from './engine/cache.runtime.js';
-import type { KvsCacheStats } from './engine/cache.stats.js';
+import type { KvsCacheStats } from './cache.stats.js';
 import type { CachePlan } from './engine/cache.writer.js';
 import { checkInvalidation } from './tags/tags.checks.js';
 import { invalidateTags } from './tags/tags.invalidate.js';

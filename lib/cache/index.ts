@@ -27,7 +27,7 @@ export type {
   KvsCacheTarget,
   KvsCacheWrapOptions,
 } from './cache.options.js';
-export type { KvsCacheStats } from './engine/cache.stats.js';
+export type { KvsCacheStats } from './cache.stats.js';
 export type { KvsLocalOptions, KvsLocalTierOptions } from './local/local.options.js';
 export { KvsCacheModule } from './cache.module.js';
 export { KvsCache } from './cache.service.js';

@@ -44,7 +44,7 @@ import { putTags, SKIP } from '../tags/tags.versions.js';
 import { planGrace } from '../grace/grace.options.js';
 import { CacheEngine } from './cache.engine.js';
 import { CacheSpace, type SpaceContext } from './cache.space.js';
-import { CacheCounters } from './cache.stats.js';
+import { CacheCounters } from '../cache.stats.js';
 import { CacheWriter, type CachePlan, type Load } from './cache.writer.js';
 
 /**

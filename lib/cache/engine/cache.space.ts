@@ -3,7 +3,7 @@ import type { ThrottledLog } from '../../shared/throttled-log.js';
 import { isKvsError, type KvsCodec, type KvsStore } from '../../store/index.js';
 import { storeKind } from '../../store/kvs.backend.js';
 import { cacheMessages } from '../cache.messages.js';
-import type { CacheCounters } from './cache.stats.js';
+import type { CacheCounters } from '../cache.stats.js';
 import { cacheError } from '../../telemetry/telemetry.hooks.js';
 import type { LocalSync } from '../local/local.sync.js';
 import type { CallTags } from '../tags/tags.call.js';

@@ -2,7 +2,9 @@ import { hash } from 'node:crypto';
 import { describeValue } from '../../shared/describe.js';
 import { KvsInvalidArgumentError } from '../../store/index.js';
 import { cacheMessages } from '../cache.messages.js';
-import type { KeyOption } from '../cache.options.js';
+
+/** A key option as the runtime sees it, with the method's argument types erased. */
+export type KeyOption<K> = K | ((...args: unknown[]) => K);
 
 /**
  * How the cache names things in the store. A call's key (given, or made from the method and its

@@ -1,5 +1,5 @@
 import type { KvsChannelHandler, KvsSubscription, KvsChannel } from '../../store/kvs.channel.js';
-import type { CacheCounters } from '../engine/cache.stats.js';
+import type { CacheCounters } from '../cache.stats.js';
 import { LocalTier } from './local.tier.js';
 import {
   cacheInvalidationsReceived,

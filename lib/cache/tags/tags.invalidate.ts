@@ -1,5 +1,5 @@
 import { FAILED, type CacheSpace, type Flight } from '../engine/cache.space.js';
-import type { CacheCounters } from '../engine/cache.stats.js';
+import type { CacheCounters } from '../cache.stats.js';
 import type { CachePlan } from '../engine/cache.writer.js';
 import { epochKey, tagKey } from './tags.keys.js';
 
