@@ -10,7 +10,8 @@ import type { KvsCache } from '../../../lib/index.js';
 import type { RedisServer } from '../../support/redis-servers.js';
 import { boot, uniquePrefix, until, type Booted } from '../cache.fixtures.js';
 import { useServers } from '../grace/grace.fixtures.js';
-import { commandCalls, dataCalls } from './batch.fixtures.js';
+import { commandCalls } from '../../support/command-stats.js';
+import { dataCalls } from './batch.fixtures.js';
 
 const servers = useServers(true);
 

@@ -1,27 +1,11 @@
 /**
- * Helpers of the batch suites: what the servers ran (INFO commandstats, summed over servers), a
+ * Helpers of the batch suites: how many data commands the servers ran, a
  * deterministic shuffle of ids, so "the caller's order" is not simply sorted, and an app around
  * one decorated service.
  */
 import type { Type } from '@nestjs/common';
-import type { RedisServer } from '../../support/redis-servers.js';
+import { DATA_COMMANDS } from '../../support/command-stats.js';
 import { boot, type Backend } from '../cache.fixtures.js';
-
-/** Calls per command name (`mget`, `get`, `set`...) the servers ran since their last RESETSTAT. */
-export async function commandCalls(servers: readonly RedisServer[]): Promise<Map<string, number>> {
-  const calls = new Map<string, number>();
-  for (const server of servers) {
-    for (const [name, value] of Object.entries(await server.info('commandstats'))) {
-      const command = /^cmdstat_(.+)$/.exec(name)?.[1];
-      const n = Number(/calls=(\d+)/.exec(value)?.[1] ?? 0);
-      if (command !== undefined) calls.set(command, (calls.get(command) ?? 0) + n);
-    }
-  }
-  return calls;
-}
-
-/** Commands that read or write data (not the channel's PINGs, INFO, CONFIG, PUBLISH). */
-export const DATA_COMMANDS = ['get', 'mget', 'pttl', 'set', 'del', 'evalsha', 'eval', 'scan'];
 
 /** How many data commands `calls` holds. */
 export const dataCalls = (calls: Map<string, number>): number =>

@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { useRedisServer } from '../../support/backends.js';
 import { boot, closeApps, uniquePrefix, until, type Booted } from '../cache.fixtures.js';
-import { commandCalls, dataCalls } from './batch.fixtures.js';
+import { commandCalls } from '../../support/command-stats.js';
+import { dataCalls } from './batch.fixtures.js';
 
 const redis = useRedisServer();
 afterEach(closeApps);

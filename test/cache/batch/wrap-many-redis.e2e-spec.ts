@@ -14,7 +14,8 @@ import {
   type RedisServer,
 } from '../../support/redis-servers.js';
 import { boot, closeApps, uniquePrefix } from '../cache.fixtures.js';
-import { commandCalls, shuffledIds } from './batch.fixtures.js';
+import { commandCalls } from '../../support/command-stats.js';
+import { shuffledIds } from './batch.fixtures.js';
 
 afterEach(closeApps);
 afterAll(stopAll, 30_000);

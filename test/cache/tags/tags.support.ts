@@ -1,23 +1,16 @@
 /** Helpers of the tags' specs: the data commands Redis servers ran (INFO commandstats); polling. */
+import { commandCalls, DATA_COMMANDS } from '../../support/command-stats.js';
 import { waitUntil, type RedisServer } from '../../support/redis-servers.js';
-
-const DATA = ['get', 'mget', 'pttl', 'set', 'evalsha', 'eval', 'del', 'scan'] as const;
 
 /** Calls of each data command so far (not PING, INFO, PUBLISH, SUBSCRIBE), summed over `servers`. */
 export async function commandCounts(
   servers: readonly RedisServer[],
-): Promise<Record<(typeof DATA)[number], number>> {
-  const counts = Object.fromEntries(DATA.map((name) => [name, 0])) as Record<
-    (typeof DATA)[number],
+): Promise<Record<(typeof DATA_COMMANDS)[number], number>> {
+  const calls = await commandCalls(servers);
+  return Object.fromEntries(DATA_COMMANDS.map((name) => [name, calls.get(name) ?? 0])) as Record<
+    (typeof DATA_COMMANDS)[number],
     number
   >;
-  for (const server of servers) {
-    const info = await server.info('commandstats');
-    for (const name of DATA) {
-      counts[name] += Number(/calls=(\d+)/.exec(info[`cmdstat_${name}`] ?? '')?.[1] ?? 0);
-    }
-  }
-  return counts;
 }
 
 /** The commands run between two counts, by name (those run at least once). */
